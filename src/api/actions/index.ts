@@ -1,0 +1,35 @@
+import type { Action } from './action.js';
+import { alterSearchIndex } from './alter-search-index.js';
+import { alterSearchLib } from './alter-search-lib.js';
+import { createSearchIndex } from './create-search-index.js';
+import { createSearchLib } from './create-search-lib.js';
+import { deleteMediaFromSearchLib } from './delete-media-from-search-lib.js';
+import { dropSearchIndex } from './drop-search-index.js';
+import { dropSearchLib } from './drop-search-lib.js';
+import { insertMediaToSearchLib } from './insert-media-to-search-lib.js';
+import { listSearchLib } from './list-search-lib.js';
+import { queryMediaIndexJob } from './query-media-index-job.js';
+import { querySearchIndex } from './query-search-index.js';
+import { querySearchLib } from './query-search-lib.js';
+import { searchIndexJobRerun } from './search-index-job-rerun.js';
+import { updateMediaToSearchLib } from './update-media-to-search-lib.js';
+
+/** Every RPC action the server implements, by its wire name. */
+export const ACTIONS: ReadonlyMap<string, Action> = new Map(
+  [
+    createSearchLib,
+    alterSearchLib,
+    querySearchLib,
+    listSearchLib,
+    dropSearchLib,
+    createSearchIndex,
+    alterSearchIndex,
+    querySearchIndex,
+    dropSearchIndex,
+    insertMediaToSearchLib,
+    updateMediaToSearchLib,
+    deleteMediaFromSearchLib,
+    queryMediaIndexJob,
+    searchIndexJobRerun,
+  ].map((action) => [action.name, action]),
+);

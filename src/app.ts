@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { RequestAuthenticator } from './api/auth/request-authenticator.js';
+import { buildServer } from './api/server.js';
+import type { Config } from './config.js';
+import { createIndexJob } from './jobs/handlers/index-job.js';
+import { createIngestJob } from './jobs/handlers/ingest-job.js';
+import { JobScheduler } from './jobs/scheduler.js';
+import { WorkerPool } from './jobs/worker-pool.js';
+import { InputResolver } from './media/input-resolver.js';
+import { LibraryService } from './services/library-service.js';
+import { MediaService } from './services/media-service.js';
+import { UploadService } from './services/upload-service.js';
+import { MediaFiles } from './store/media-files.js';
+import { Store } from './store/store.js';
+
+const DAY_MS = 24 * 3600_000;
+
+/** The whole server wired together: store, worker pool, scheduler, services and HTTP layer. */
+export class App {
+  readonly store: Store;
+  readonly server: FastifyInstance;
+  readonly scheduler: JobScheduler;
+  readonly log: Logger;
+  private readonly pool: WorkerPool;
+  private readonly uploads: UploadService;
+  private ready = false;
+  private housekeeping: NodeJS.Timeout | undefined;
+
+  constructor(readonly config: Config, logger?: Logger) {
+    this.log = logger ?? pino({ level: config.logLevel });
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    this.store = Store.open(path.join(config.dataDir, 'mediasearch.db'));
+    const files = new MediaFiles(config.dataDir);
+    const resolver = new InputResolver({
+      files,
+      fileRoots: config.fileRoots,
+      urlPolicy: {
+        allowPrivateNetworks: config.allowPrivateUrls,
+        allowedCidrs: config.urlAllowCidrs,
+        maxBytes: config.maxMediaBytes,
+        timeoutMs: config.downloadTimeoutMs,
+        connectTimeoutMs: 15_000,
+        maxRedirects: 5,
+      },
+    });
+    this.pool = new WorkerPool(config.workers);
+    const ingest = createIngestJob({ store: this.store, resolver, files, pool: this.pool });
+    this.scheduler = new JobScheduler(
+      this.store,
+      { ingest, mm: createIndexJob('mm'), face: createIndexJob('face'), aiLabel: createIndexJob('aiLabel') },
+      { concurrency: config.workers * 2, maxAttempts: config.jobMaxAttempts, retryBaseMs: config.jobRetryBaseMs },
+      this.log.child({ component: 'jobs' }),
+    );
+    const libraries = new LibraryService(this.store, this.scheduler, files);
+    const media = new MediaService(this.store, libraries, this.scheduler, resolver, files);
+    this.uploads = new UploadService(files, config.maxMediaBytes);
+    libraries.ensureDefaultLibrary();
+    this.server = buildServer({
+      context: { libraries, media },
+      authenticator: new RequestAuthenticator({ keys: config.accessKeys, maxClockSkewMs: config.maxClockSkewMs }),
+      uploads: this.uploads,
+      logger: this.log,
+      isReady: () => this.ready,
+      health: () => ({ jobs: this.store.jobs.countsByState(), workers: config.workers }),
+    });
+  }
+
+  /** Resumes interrupted jobs and starts listening; returns the address actually bound. */
+  async start(): Promise<string> {
+    this.scheduler.start();
+    this.housekeeping = setInterval(() => this.removeStaleUploads(), 3600_000).unref();
+    this.removeStaleUploads();
+    const address = await this.server.listen({ host: this.config.host, port: this.config.port });
+    this.ready = true;
+    return address;
+  }
+
+  /** Graceful shutdown: refuse new calls, let jobs finish or re-queue them, close the store. */
+  async stop(): Promise<void> {
+    this.ready = false;
+    clearInterval(this.housekeeping);
+    await this.server.close();
+    await this.scheduler.stop(this.config.shutdownGraceMs);
+    await this.pool.close();
+    this.store.close();
+  }
+
+  private removeStaleUploads(): void {
+    const referenced = this.store.db.prepare('SELECT 1 FROM assets WHERE input = ? LIMIT 1');
+    const removed = this.uploads.removeStale((input) => referenced.get(input) !== undefined, DAY_MS);
+    if (removed > 0) this.log.info({ removed }, 'removed uploads that were never inserted');
+  }
+}

@@ -1,0 +1,94 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Everything the server can be told from the environment. These names are the public contract
+ * (README "Configuration"); keep them stable.
+ */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** True when HOST was set explicitly (so an unauthenticated server may bind beyond loopback). */
+  readonly hostExplicit: boolean;
+  readonly dataDir: string;
+  /** AccessKeyId -> AccessKeySecret. Empty: authentication is off and the server stays on loopback. */
+  readonly accessKeys: ReadonlyMap<string, string>;
+  /** Allow an unauthenticated server to listen on a non-loopback address. */
+  readonly allowInsecureBind: boolean;
+  readonly fileRoots: readonly string[];
+  readonly allowPrivateUrls: boolean;
+  readonly urlAllowCidrs: readonly string[];
+  readonly maxMediaBytes: number;
+  readonly downloadTimeoutMs: number;
+  readonly workers: number;
+  readonly jobMaxAttempts: number;
+  readonly jobRetryBaseMs: number;
+  readonly shutdownGraceMs: number;
+  readonly maxClockSkewMs: number;
+  readonly logLevel: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function parseAccessKeys(raw: string | undefined): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const pair of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const colon = pair.indexOf(':');
+    if (colon <= 0 || colon === pair.length - 1) {
+      throw new ConfigError('MEDIASEARCH_ACCESS_KEYS must look like "id:secret,id2:secret2"');
+    }
+    keys.set(pair.slice(0, colon), pair.slice(colon + 1));
+  }
+  return keys;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(env.MEDIASEARCH_DATA_DIR ?? './data');
+  return {
+    host: env.HOST?.trim() || '127.0.0.1',
+    hostExplicit: Boolean(env.HOST?.trim()),
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    dataDir,
+    accessKeys: parseAccessKeys(env.MEDIASEARCH_ACCESS_KEYS),
+    allowInsecureBind: flag(env, 'MEDIASEARCH_ALLOW_INSECURE_BIND'),
+    fileRoots: list(env, 'MEDIASEARCH_FILE_ROOTS').map((root) => path.resolve(root)),
+    allowPrivateUrls: flag(env, 'MEDIASEARCH_ALLOW_PRIVATE_URLS'),
+    urlAllowCidrs: list(env, 'MEDIASEARCH_URL_ALLOW_CIDRS'),
+    maxMediaBytes: integer(env, 'MEDIASEARCH_MAX_MEDIA_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    downloadTimeoutMs: integer(env, 'MEDIASEARCH_DOWNLOAD_TIMEOUT_MS', 10 * 60_000, 1000, 24 * 3600_000),
+    workers: integer(env, 'MEDIASEARCH_WORKERS', Math.max(1, os.availableParallelism()), 1, 256),
+    jobMaxAttempts: integer(env, 'MEDIASEARCH_JOB_MAX_ATTEMPTS', 3, 1, 100),
+    jobRetryBaseMs: integer(env, 'MEDIASEARCH_JOB_RETRY_BASE_MS', 2000, 0, 3600_000),
+    shutdownGraceMs: integer(env, 'MEDIASEARCH_SHUTDOWN_GRACE_MS', 10_000, 0, 3600_000),
+    maxClockSkewMs: integer(env, 'MEDIASEARCH_MAX_CLOCK_SKEW_MS', 15 * 60_000, 1000, 24 * 3600_000),
+    logLevel: env.LOG_LEVEL?.trim() || 'info',
+  };
+}

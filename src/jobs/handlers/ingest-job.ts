@@ -1,0 +1,41 @@
+import fs from 'node:fs/promises';
+import type { InputResolver } from '../../media/input-resolver.js';
+import { MediaError } from '../../media/media-error.js';
+import type { MediaFiles } from '../../store/media-files.js';
+import type { Store } from '../../store/store.js';
+import type { JobHandler } from '../scheduler.js';
+import type { WorkerPool } from '../worker-pool.js';
+
+/**
+ * The first job of every asset: bring the file here, let ffprobe confirm it is decodable media of
+ * the declared type, and cut a thumbnail. The index jobs wait for it, so a file is fetched once.
+ */
+export function createIngestJob(deps: {
+  store: Store;
+  resolver: InputResolver;
+  files: MediaFiles;
+  pool: WorkerPool;
+}): JobHandler {
+  return async (_job, asset, signal) => {
+    const assetDir = deps.files.assetDir(asset.id);
+    await fs.mkdir(assetDir, { recursive: true });
+    const localPath = await deps.resolver.materialise(asset.input, assetDir, signal);
+    const { size } = await fs.stat(localPath);
+    const thumbnailPath = deps.files.thumbnailPath(asset.id);
+    const { probe, thumbnail } = await deps.pool.run({ task: 'prepare-media', path: localPath, thumbnailPath }, signal);
+    if (probe.kind !== asset.mediaType) {
+      throw new MediaError(
+        `the asset was inserted with MediaType=${asset.mediaType}${asset.mediaType === 'video' ? ' (the default)' : ''} ` +
+          `but the file is ${probe.kind === 'image' ? 'an' : 'a'} ${probe.kind} (${probe.formatName}); ` +
+          `delete it and insert it again with MediaType=${probe.kind}`,
+      );
+    }
+    deps.store.assets.markIngested(asset.id, {
+      localPath,
+      fileSize: size,
+      probe,
+      thumbnail: thumbnail ? thumbnailPath : null,
+    });
+    return { bytes: size, format: probe.formatName, duration: probe.duration, width: probe.width, height: probe.height };
+  };
+}

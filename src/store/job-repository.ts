@@ -1,0 +1,167 @@
+import type { Db } from './database.js';
+import type { Job, JobKind, JobState } from '../types.js';
+
+interface JobRow {
+  id: number;
+  asset_id: number;
+  kind: JobKind;
+  state: JobState;
+  attempts: number;
+  run_after: number;
+  submitted_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  result: string | null;
+}
+
+const toJob = (row: JobRow): Job => ({
+  id: row.id,
+  assetId: row.asset_id,
+  kind: row.kind,
+  state: row.state,
+  attempts: row.attempts,
+  runAfter: row.run_after,
+  submittedAt: row.submitted_at,
+  startedAt: row.started_at,
+  finishedAt: row.finished_at,
+  error: row.error,
+  result: row.result ? (JSON.parse(row.result) as Record<string, unknown>) : null,
+});
+
+/**
+ * The persistent job queue. Only the scheduler in the main thread writes here, so a claim is a
+ * plain transaction; after a crash, `recoverInterrupted` puts jobs that were running back in line.
+ */
+export class JobRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Queues a job, or re-queues it from scratch when one of that kind already exists (a rerun). */
+  enqueue(assetId: number, kind: JobKind, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (asset_id, kind, state, attempts, run_after, submitted_at)
+         VALUES (?, ?, 'queued', 0, ?, ?)
+         ON CONFLICT (asset_id, kind) DO UPDATE SET state = 'queued', attempts = 0, run_after = excluded.run_after,
+           submitted_at = excluded.submitted_at, started_at = NULL, finished_at = NULL, error = NULL, result = NULL`,
+      )
+      .run(assetId, kind, now, now);
+  }
+
+  forAsset(assetId: number): Job[] {
+    const rows = this.db.prepare('SELECT * FROM jobs WHERE asset_id = ? ORDER BY id').all(assetId) as JobRow[];
+    return rows.map(toJob);
+  }
+
+  get(id: number): Job | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row && toJob(row);
+  }
+
+  /**
+   * Marks up to `limit` runnable jobs as running and returns them. Index jobs become runnable only
+   * once their asset's ingest job has produced a ready file, so each file is fetched once.
+   */
+  claimReady(now: number, limit: number): Job[] {
+    if (limit <= 0) return [];
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT jobs.* FROM jobs JOIN assets ON assets.id = jobs.asset_id
+           WHERE jobs.state = 'queued' AND jobs.run_after <= ?
+             AND (jobs.kind = 'ingest' OR assets.ingest_state = 'ready')
+           ORDER BY jobs.run_after, jobs.id LIMIT ?`,
+        )
+        .all(now, limit) as JobRow[];
+      const claim = this.db.prepare(
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ? WHERE id = ?",
+      );
+      for (const row of rows) claim.run(now, row.id);
+      return rows.map((row) => toJob({ ...row, state: 'running', attempts: row.attempts + 1, started_at: now }));
+    })();
+  }
+
+  /** Earliest time a queued job becomes due, for the scheduler's timer. */
+  nextDueTime(): number | undefined {
+    const row = this.db.prepare("SELECT min(run_after) AS due FROM jobs WHERE state = 'queued'").get() as {
+      due: number | null;
+    };
+    return row.due ?? undefined;
+  }
+
+  succeed(id: number, result: Record<string, unknown>, now: number): boolean {
+    return (
+      this.db
+        .prepare(
+          "UPDATE jobs SET state = 'success', finished_at = ?, error = NULL, result = ? WHERE id = ? AND state = 'running'",
+        )
+        .run(now, JSON.stringify(result), id).changes > 0
+    );
+  }
+
+  fail(id: number, error: string, now: number): boolean {
+    return (
+      this.db
+        .prepare("UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE id = ? AND state = 'running'")
+        .run(now, error, id).changes > 0
+    );
+  }
+
+  /** Puts a failed attempt back in line for another try after `runAfter`. */
+  retryLater(id: number, error: string, runAfter: number): boolean {
+    return (
+      this.db
+        .prepare("UPDATE jobs SET state = 'queued', run_after = ?, error = ? WHERE id = ? AND state = 'running'")
+        .run(runAfter, error, id).changes > 0
+    );
+  }
+
+  /** Hands an interrupted attempt back without counting it (graceful shutdown). */
+  release(id: number): void {
+    this.db
+      .prepare(
+        "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), started_at = NULL WHERE id = ? AND state = 'running'",
+      )
+      .run(id);
+  }
+
+  /** Fails the queued index jobs of an asset whose file could not be ingested. */
+  failWaitingIndexJobs(assetId: number, error: string, now: number): void {
+    this.db
+      .prepare(
+        "UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE asset_id = ? AND kind != 'ingest' AND state = 'queued'",
+      )
+      .run(now, error, assetId);
+  }
+
+  /** After a crash every job left 'running' was interrupted: queue it again. Returns how many. */
+  recoverInterrupted(now: number): number {
+    return this.db
+      .prepare("UPDATE jobs SET state = 'queued', run_after = ?, started_at = NULL WHERE state = 'running'")
+      .run(now).changes;
+  }
+
+  deleteForAsset(assetId: number, kind: JobKind): void {
+    this.db.prepare('DELETE FROM jobs WHERE asset_id = ? AND kind = ?').run(assetId, kind);
+  }
+
+  /** Deletes the jobs of one index type in a library (DropSearchIndex). Returns the affected job ids. */
+  deleteForLibraryIndex(library: string, kind: JobKind): number[] {
+    const rows = this.db
+      .prepare(
+        'DELETE FROM jobs WHERE kind = ? AND asset_id IN (SELECT id FROM assets WHERE library = ?) RETURNING id',
+      )
+      .all(kind, library) as { id: number }[];
+    return rows.map((row) => row.id);
+  }
+
+  countsByState(): Record<JobState, number> {
+    const counts: Record<JobState, number> = { queued: 0, running: 0, success: 0, failed: 0 };
+    const rows = this.db.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state').all() as {
+      state: JobState;
+      n: number;
+    }[];
+    for (const row of rows) counts[row.state] = row.n;
+    return counts;
+  }
+}

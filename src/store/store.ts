@@ -1,0 +1,30 @@
+import { AssetRepository } from './asset-repository.js';
+import { openDatabase, type Db } from './database.js';
+import { JobRepository } from './job-repository.js';
+import { LibraryRepository } from './library-repository.js';
+
+/** The embedded store: one SQLite database and the repositories over it. */
+export class Store {
+  readonly libraries: LibraryRepository;
+  readonly assets: AssetRepository;
+  readonly jobs: JobRepository;
+
+  constructor(readonly db: Db) {
+    this.libraries = new LibraryRepository(db);
+    this.assets = new AssetRepository(db);
+    this.jobs = new JobRepository(db);
+  }
+
+  static open(file: string): Store {
+    return new Store(openDatabase(file));
+  }
+
+  /** Runs `work` in one transaction (nested calls become savepoints). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
