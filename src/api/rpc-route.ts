@@ -33,10 +33,12 @@ export function registerRpcRoute(
         );
       }
       const signed = toSignedRequest(request);
-      deps.authenticator.authenticate(signed);
+      const caller = deps.authenticator.authenticate(signed);
       const params = { ...signed.query, ...signed.body };
-      const actionName = params.Action ?? headerString(request.headers['x-acs-action']);
-      const version = params.Version ?? headerString(request.headers['x-acs-version']);
+      // The x-acs-* headers are covered by the signature only in v3; a v1 request must name its Action.
+      const headersTrusted = caller === null || caller.signatureVersion === 'v3';
+      const actionName = params.Action ?? (headersTrusted ? headerString(request.headers['x-acs-action']) : undefined);
+      const version = params.Version ?? (headersTrusted ? headerString(request.headers['x-acs-version']) : undefined);
       if (!actionName) {
         throw new ApiError('MissingParameter', 'The parameter Action is required, e.g. Action=ListSearchLib.');
       }
