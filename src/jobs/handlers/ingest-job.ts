@@ -26,7 +26,7 @@ export function createIngestJob(deps: {
     if (probe.kind !== asset.mediaType) {
       throw new MediaError(
         `the asset was inserted with MediaType=${asset.mediaType}${asset.mediaType === 'video' ? ' (the default)' : ''} ` +
-          `but the file is ${probe.kind === 'image' ? 'an' : 'a'} ${probe.kind} (${probe.formatName}); ` +
+          `but the file is ${probe.kind === 'video' ? 'a' : 'an'} ${probe.kind} (${probe.formatName}); ` +
           `delete it and insert it again with MediaType=${probe.kind}`,
       );
     }
