@@ -4,7 +4,7 @@ import path from 'node:path';
 import { resolveFileUrl } from './file-roots.js';
 import { MediaError } from './media-error.js';
 import { downloadUrl } from './url-fetcher.js';
-import { isAddressAllowed, type UrlFetchPolicy } from './url-policy.js';
+import { classifyAddress, isAddressAllowed, type UrlFetchPolicy } from './url-policy.js';
 import type { MediaFiles } from '../store/media-files.js';
 
 export interface InputResolverOptions {
@@ -30,8 +30,9 @@ export class InputResolver {
         const host = url.hostname.replace(/^\[|\]$/g, '');
         if (net.isIP(host) && !isAddressAllowed(host, this.options.urlPolicy)) {
           throw new MediaError(
-            `${host} is a private, loopback or link-local address; this server does not fetch from such ` +
-              'addresses unless MEDIASEARCH_ALLOW_PRIVATE_URLS=true or MEDIASEARCH_URL_ALLOW_CIDRS includes it',
+            `${host} is a ${classifyAddress(host) ?? 'non-public'} address (private, loopback and link-local ` +
+              'destinations are refused); allow it with MEDIASEARCH_URL_ALLOW_CIDRS, or private networks with ' +
+              'MEDIASEARCH_ALLOW_PRIVATE_URLS=true',
           );
         }
         if (url.username || url.password) {

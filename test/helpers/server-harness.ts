@@ -64,14 +64,18 @@ export async function waitForJobs(url: string, mediaId: string, library?: string
 }
 
 /** Starts `npm start`'s entry point as a separate process, for crash and shutdown tests. */
-export function spawnServerProcess(env: Record<string, string>): { child: ChildProcess; url: Promise<string> } {
+export function spawnServerProcess(env: Record<string, string>): {
+  child: ChildProcess;
+  url: Promise<string>;
+  output: () => string;
+} {
   const main = fileURLToPath(new URL('../../src/main.js', import.meta.url));
   const child = spawn(process.execPath, [main], {
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let buffer = '';
   const url = new Promise<string>((resolve, reject) => {
-    let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       const match = /mediasearch is serving on (http:\/\/[^"\s]+)/.exec(buffer);
@@ -79,5 +83,8 @@ export function spawnServerProcess(env: Record<string, string>): { child: ChildP
     });
     child.on('exit', (code) => reject(new Error(`server exited early with code ${code}: ${buffer.slice(-2000)}`)));
   });
-  return { child, url };
+  child.stderr!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+  });
+  return { child, url, output: () => buffer };
 }
