@@ -37,14 +37,7 @@ export class App {
     const resolver = new InputResolver({
       files,
       fileRoots: config.fileRoots,
-      urlPolicy: {
-        allowPrivateNetworks: config.allowPrivateUrls,
-        allowedCidrs: config.urlAllowCidrs,
-        maxBytes: config.maxMediaBytes,
-        timeoutMs: config.downloadTimeoutMs,
-        connectTimeoutMs: 15_000,
-        maxRedirects: 5,
-      },
+      urlPolicy: config.urlPolicy,
     });
     this.pool = new WorkerPool(config.workers);
     const ingest = createIngestJob({ store: this.store, resolver, files, pool: this.pool });

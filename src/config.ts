@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_URL_FETCH_POLICY, validateCidrs, type UrlFetchPolicy } from './media/url-policy.js';
 
 /**
  * Everything the server can be told from the environment. These names are the public contract
@@ -16,10 +17,9 @@ export interface Config {
   /** Allow an unauthenticated server to listen on a non-loopback address. */
   readonly allowInsecureBind: boolean;
   readonly fileRoots: readonly string[];
-  readonly allowPrivateUrls: boolean;
-  readonly urlAllowCidrs: readonly string[];
+  /** How http(s) inputs may be fetched (MEDIASEARCH_ALLOW_PRIVATE_URLS, _URL_ALLOW_CIDRS, _MAX_MEDIA_BYTES, _DOWNLOAD_TIMEOUT_MS). */
+  readonly urlPolicy: UrlFetchPolicy;
   readonly maxMediaBytes: number;
-  readonly downloadTimeoutMs: number;
   readonly workers: number;
   readonly jobMaxAttempts: number;
   readonly jobRetryBaseMs: number;
@@ -70,8 +70,19 @@ function parseAccessKeys(raw: string | undefined): Map<string, string> {
   return keys;
 }
 
+function cidrs(env: Env): string[] {
+  const entries = list(env, 'MEDIASEARCH_URL_ALLOW_CIDRS');
+  try {
+    validateCidrs(entries);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return entries;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.MEDIASEARCH_DATA_DIR ?? './data');
+  const maxMediaBytes = integer(env, 'MEDIASEARCH_MAX_MEDIA_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER);
   return {
     host: env.HOST?.trim() || '127.0.0.1',
     hostExplicit: Boolean(env.HOST?.trim()),
@@ -80,10 +91,14 @@ export function loadConfig(env: Env = process.env): Config {
     accessKeys: parseAccessKeys(env.MEDIASEARCH_ACCESS_KEYS),
     allowInsecureBind: flag(env, 'MEDIASEARCH_ALLOW_INSECURE_BIND'),
     fileRoots: list(env, 'MEDIASEARCH_FILE_ROOTS').map((root) => path.resolve(root)),
-    allowPrivateUrls: flag(env, 'MEDIASEARCH_ALLOW_PRIVATE_URLS'),
-    urlAllowCidrs: list(env, 'MEDIASEARCH_URL_ALLOW_CIDRS'),
-    maxMediaBytes: integer(env, 'MEDIASEARCH_MAX_MEDIA_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
-    downloadTimeoutMs: integer(env, 'MEDIASEARCH_DOWNLOAD_TIMEOUT_MS', 10 * 60_000, 1000, 24 * 3600_000),
+    urlPolicy: {
+      ...DEFAULT_URL_FETCH_POLICY,
+      allowPrivateNetworks: flag(env, 'MEDIASEARCH_ALLOW_PRIVATE_URLS'),
+      allowedCidrs: cidrs(env),
+      maxBytes: maxMediaBytes,
+      timeoutMs: integer(env, 'MEDIASEARCH_DOWNLOAD_TIMEOUT_MS', 10 * 60_000, 1000, 24 * 3600_000),
+    },
+    maxMediaBytes,
     workers: integer(env, 'MEDIASEARCH_WORKERS', Math.max(1, os.availableParallelism()), 1, 256),
     jobMaxAttempts: integer(env, 'MEDIASEARCH_JOB_MAX_ATTEMPTS', 3, 1, 100),
     jobRetryBaseMs: integer(env, 'MEDIASEARCH_JOB_RETRY_BASE_MS', 2000, 0, 3600_000),

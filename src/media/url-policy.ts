@@ -152,22 +152,3 @@ export function isAddressAllowed(
   if (range === 'unicast') return true;
   return policy.allowPrivateNetworks && !NOT_OPENED_BY_PRIVATE_FLAG.has(range);
 }
-
-function envFlag(value: string | undefined): boolean {
-  return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
-}
-
-/** Reads MEDIASEARCH_ALLOW_PRIVATE_URLS and MEDIASEARCH_URL_ALLOW_CIDRS (comma or space separated). */
-export function urlFetchPolicyFromEnv(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-  overrides: Partial<UrlFetchPolicy> = {},
-): UrlFetchPolicy {
-  const allowedCidrs = (env.MEDIASEARCH_URL_ALLOW_CIDRS ?? '').split(/[\s,]+/).filter((entry) => entry !== '');
-  validateCidrs(allowedCidrs);
-  return {
-    ...DEFAULT_URL_FETCH_POLICY,
-    allowPrivateNetworks: envFlag(env.MEDIASEARCH_ALLOW_PRIVATE_URLS),
-    allowedCidrs,
-    ...overrides,
-  };
-}
