@@ -9,8 +9,6 @@ import { DEFAULT_URL_FETCH_POLICY, validateCidrs, type UrlFetchPolicy } from './
 export interface Config {
   readonly host: string;
   readonly port: number;
-  /** True when HOST was set explicitly (so an unauthenticated server may bind beyond loopback). */
-  readonly hostExplicit: boolean;
   readonly dataDir: string;
   /** AccessKeyId -> AccessKeySecret. Empty: authentication is off and the server stays on loopback. */
   readonly accessKeys: ReadonlyMap<string, string>;
@@ -38,7 +36,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
+  if (!/^\s*-?\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
@@ -70,6 +68,14 @@ function parseAccessKeys(raw: string | undefined): Map<string, string> {
   return keys;
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(env: Env): string {
+  const level = env.LOG_LEVEL?.trim() || 'info';
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  return level;
+}
+
 function cidrs(env: Env): string[] {
   const entries = list(env, 'MEDIASEARCH_URL_ALLOW_CIDRS');
   try {
@@ -81,11 +87,10 @@ function cidrs(env: Env): string[] {
 }
 
 export function loadConfig(env: Env = process.env): Config {
-  const dataDir = path.resolve(env.MEDIASEARCH_DATA_DIR ?? './data');
+  const dataDir = path.resolve(env.MEDIASEARCH_DATA_DIR?.trim() || './data');
   const maxMediaBytes = integer(env, 'MEDIASEARCH_MAX_MEDIA_BYTES', 2 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER);
   return {
     host: env.HOST?.trim() || '127.0.0.1',
-    hostExplicit: Boolean(env.HOST?.trim()),
     port: integer(env, 'PORT', 8080, 0, 65535),
     dataDir,
     accessKeys: parseAccessKeys(env.MEDIASEARCH_ACCESS_KEYS),
@@ -104,6 +109,6 @@ export function loadConfig(env: Env = process.env): Config {
     jobRetryBaseMs: integer(env, 'MEDIASEARCH_JOB_RETRY_BASE_MS', 2000, 0, 3600_000),
     shutdownGraceMs: integer(env, 'MEDIASEARCH_SHUTDOWN_GRACE_MS', 10_000, 0, 3600_000),
     maxClockSkewMs: integer(env, 'MEDIASEARCH_MAX_CLOCK_SKEW_MS', 15 * 60_000, 1000, 24 * 3600_000),
-    logLevel: env.LOG_LEVEL?.trim() || 'info',
+    logLevel: logLevel(env),
   };
 }

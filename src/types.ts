@@ -86,6 +86,8 @@ export interface Job {
   kind: JobKind;
   state: JobState;
   attempts: number;
+  /** Incremented by every claim; a run records its outcome only under its own claim. */
+  claim: number;
   runAfter: number;
   submittedAt: number;
   startedAt: number | null;

@@ -30,7 +30,8 @@ interface RunningJob {
  * worker pool.
  */
 export class JobScheduler {
-  private readonly running = new Map<number, RunningJob>();
+  /** Keyed by run (job id and claim): an old run may still be finishing when its job is re-claimed. */
+  private readonly running = new Map<string, RunningJob>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private readonly now: () => number;
@@ -75,7 +76,10 @@ export class JobScheduler {
 
   /** Aborts running jobs by id (their rows are already gone or re-queued by the caller). */
   cancelJobs(jobIds: readonly number[]): void {
-    for (const id of jobIds) this.running.get(id)?.controller.abort(new Error('the job was cancelled'));
+    const ids = new Set(jobIds);
+    for (const entry of this.running.values()) {
+      if (ids.has(entry.job.id)) entry.controller.abort(new Error('the job was cancelled'));
+    }
   }
 
   /**
@@ -121,9 +125,15 @@ export class JobScheduler {
   private launch(job: Job): void {
     const controller = new AbortController();
     const entry: RunningJob = { job, controller, done: Promise.resolve() };
-    this.running.set(job.id, entry);
-    entry.done = this.execute(job, controller.signal).finally(() => {
-      this.running.delete(job.id);
+    const key = `${job.id}/${job.claim}`;
+    // A job re-queued (rerun) while an older run was still going: stop the older run and start
+    // this one only after it has wound down, so one job never runs twice at once.
+    const previous = [...this.running.values()].filter((other) => other.job.id === job.id);
+    for (const other of previous) other.controller.abort(new Error('superseded by a rerun'));
+    this.running.set(key, entry);
+    const start = Promise.allSettled(previous.map((other) => other.done));
+    entry.done = start.then(() => this.execute(job, controller.signal)).finally(() => {
+      this.running.delete(key);
       this.wake();
     });
   }
@@ -135,7 +145,7 @@ export class JobScheduler {
     try {
       const result = await this.handlers[job.kind](job, asset, signal);
       if (signal.aborted) throw signal.reason;
-      this.store.jobs.succeed(job.id, result, this.now());
+      this.store.jobs.succeed(job, result, this.now());
       log.debug({ result }, 'job succeeded');
     } catch (error) {
       this.handleFailure(job, error, signal, log);
@@ -146,19 +156,19 @@ export class JobScheduler {
     const now = this.now();
     if (signal.aborted) {
       // Shutdown or cancellation: the attempt does not count. A deleted asset has no row left.
-      this.store.jobs.release(job.id);
+      this.store.jobs.release(job);
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
     const permanent = error instanceof MediaError && !error.retryable;
     if (!permanent && job.attempts < this.options.maxAttempts) {
       const delay = this.options.retryBaseMs * 4 ** (job.attempts - 1) * (0.8 + Math.random() * 0.4);
-      this.store.jobs.retryLater(job.id, message, now + Math.round(delay));
+      this.store.jobs.retryLater(job, message, now + Math.round(delay));
       log.warn({ err: error, attempt: job.attempts, retryInMs: Math.round(delay) }, 'job failed; will retry');
       return;
     }
     this.store.transaction(() => {
-      this.store.jobs.fail(job.id, message, now);
+      if (!this.store.jobs.fail(job, message, now)) return;
       if (job.kind === 'ingest') {
         this.store.assets.markIngestFailed(job.assetId, message);
         this.store.jobs.failWaitingIndexJobs(job.assetId, `the media file could not be ingested: ${message}`, now);

@@ -34,7 +34,8 @@ export async function probeMedia(file: string, signal?: AbortSignal): Promise<Me
     output = JSON.parse(stdout) as FfprobeOutput;
   } catch (error) {
     if (signal?.aborted) throw error;
-    if (error instanceof ProcessError && error.exitCode === null && error.message.includes('not installed')) {
+    // A missing ffprobe or one that ran out of time says nothing about the file: try again later.
+    if (error instanceof ProcessError && error.exitCode === null) {
       throw new MediaError(error.message, { retryable: true, cause: error });
     }
     const reason = error instanceof ProcessError ? lastMeaningfulLine(error.stderr) : String(error);
@@ -50,7 +51,8 @@ export function interpretProbe(output: FfprobeOutput): MediaProbe {
   const formatName = output.format?.format_name ?? 'unknown';
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
   const audio = streams.find((s) => s.codec_type === 'audio');
-  const duration = parseDuration(output.format?.duration) ?? parseDuration(video?.duration ?? audio?.duration);
+  const duration =
+    parseDuration(output.format?.duration) ?? parseDuration(video?.duration) ?? parseDuration(audio?.duration);
 
   let kind: MediaType;
   // GIFs count as images (their first frame is analysed), like every still-image demuxer.
@@ -67,7 +69,7 @@ export function interpretProbe(output: FfprobeOutput): MediaProbe {
     height: video?.height ?? null,
     videoCodec: video?.codec_name ?? null,
     audioCodec: audio?.codec_name ?? null,
-    rotation: Number.isFinite(rotation) ? rotation : 0,
+    rotation: Number.isFinite(rotation) ? ((Math.round(rotation) % 360) + 360) % 360 : 0,
   };
 }
 

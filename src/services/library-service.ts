@@ -148,12 +148,17 @@ export class LibraryService {
 
   private backfill(library: string, indexType: IndexType): void {
     const now = this.now();
+    // Assets whose file could not be ingested get a failed job with that reason rather than one
+    // that would wait forever; SearchIndexJobRerun retries them.
     this.store.db
       .prepare(
-        `INSERT INTO jobs (asset_id, kind, state, attempts, run_after, submitted_at)
-         SELECT id, ?, 'queued', 0, ?, ? FROM assets
+        `INSERT INTO jobs (asset_id, kind, state, attempts, run_after, submitted_at, finished_at, error)
+         SELECT id, ?, CASE WHEN ingest_state = 'failed' THEN 'failed' ELSE 'queued' END, 0, ?, ?,
+                CASE WHEN ingest_state = 'failed' THEN ? END,
+                CASE WHEN ingest_state = 'failed' THEN 'the media file could not be ingested: ' || ingest_error END
+         FROM assets
          WHERE library = ? AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.asset_id = assets.id AND jobs.kind = ?)`,
       )
-      .run(indexType, now, now, library, indexType);
+      .run(indexType, now, now, now, library, indexType);
   }
 }

@@ -99,6 +99,7 @@ export class MediaService {
       }
     }
     const missing: string[] = [];
+    const superseded: number[] = [];
     const now = this.now();
     this.store.transaction(() => {
       for (const mediaId of mediaIds) {
@@ -107,6 +108,7 @@ export class MediaService {
           missing.push(mediaId);
           continue;
         }
+        superseded.push(...this.store.jobs.runningFor(asset.id, indexTypes));
         if (asset.ingestState === 'failed') {
           this.store.assets.resetIngest(asset.id);
           this.store.jobs.enqueue(asset.id, 'ingest', now);
@@ -114,6 +116,8 @@ export class MediaService {
         for (const indexType of indexTypes) this.store.jobs.enqueue(asset.id, indexType, now);
       }
     });
+    // Runs that were in flight are stale now: stop them (their outcome could not be recorded anyway).
+    this.scheduler.cancelJobs(superseded);
     this.scheduler.wake();
     return missing;
   }

@@ -8,7 +8,7 @@ const INT_FIELD_LIMIT = 2 ** 53 - 1;
  * Reads the ICE `MsgBody` JSON: `title`, `description`, `tags` (array or comma-separated string),
  * `customFields` over the three backing fields, and `utcCreate` (Unix ms; a mediasearch extension
  * for importing archives with their real dates). Other top-level keys are kept verbatim.
- * `null` clears a field on update.
+ * On update `null` clears a field (`customFields: null` clears all three); utcCreate cannot be cleared.
  */
 export function parseMsgBody(body: Record<string, unknown>): AssetMetadata {
   const metadata: AssetMetadata = {};
@@ -47,7 +47,8 @@ function parseTags(value: unknown): string[] | null {
 }
 
 function parseCustomFields(value: unknown): CustomFields {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (value === null) return { intField1: null, strField1: null, strField2: null };
+  if (typeof value !== 'object' || Array.isArray(value)) {
     throw invalidParameter('MsgBody', 'customFields must be an object such as {"intField1": 12, "strField1": "abc"}.');
   }
   const fields: CustomFields = {};

@@ -7,6 +7,7 @@ interface JobRow {
   kind: JobKind;
   state: JobState;
   attempts: number;
+  claim: number;
   run_after: number;
   submitted_at: number;
   started_at: number | null;
@@ -15,12 +16,16 @@ interface JobRow {
   result: string | null;
 }
 
+/** One claimed run of a job. */
+export type JobRun = Pick<Job, 'id' | 'claim'>;
+
 const toJob = (row: JobRow): Job => ({
   id: row.id,
   assetId: row.asset_id,
   kind: row.kind,
   state: row.state,
   attempts: row.attempts,
+  claim: row.claim,
   runAfter: row.run_after,
   submittedAt: row.submitted_at,
   startedAt: row.started_at,
@@ -74,55 +79,83 @@ export class JobRepository {
         )
         .all(now, limit) as JobRow[];
       const claim = this.db.prepare(
-        "UPDATE jobs SET state = 'running', attempts = attempts + 1, started_at = ? WHERE id = ?",
+        "UPDATE jobs SET state = 'running', attempts = attempts + 1, claim = claim + 1, started_at = ? WHERE id = ?",
       );
       for (const row of rows) claim.run(now, row.id);
-      return rows.map((row) => toJob({ ...row, state: 'running', attempts: row.attempts + 1, started_at: now }));
+      return rows.map((row) =>
+        toJob({ ...row, state: 'running', attempts: row.attempts + 1, claim: row.claim + 1, started_at: now }),
+      );
     })();
   }
 
-  /** Earliest time a queued job becomes due, for the scheduler's timer. */
+  /**
+   * Earliest time a claimable job becomes due, for the scheduler's timer. Index jobs waiting for
+   * their ingest do not count: the ingest's completion wakes the scheduler.
+   */
   nextDueTime(): number | undefined {
-    const row = this.db.prepare("SELECT min(run_after) AS due FROM jobs WHERE state = 'queued'").get() as {
+    const row = this.db
+      .prepare(
+        `SELECT min(jobs.run_after) AS due FROM jobs JOIN assets ON assets.id = jobs.asset_id
+         WHERE jobs.state = 'queued' AND (jobs.kind = 'ingest' OR assets.ingest_state = 'ready')`,
+      )
+      .get() as {
       due: number | null;
     };
     return row.due ?? undefined;
   }
 
-  succeed(id: number, result: Record<string, unknown>, now: number): boolean {
+  // The outcome writers below act only on the run identified by (id, claim) and only while it is
+  // running, so a cancelled or superseded run cannot overwrite a newer one.
+
+  succeed(run: JobRun, result: Record<string, unknown>, now: number): boolean {
     return (
       this.db
         .prepare(
-          "UPDATE jobs SET state = 'success', finished_at = ?, error = NULL, result = ? WHERE id = ? AND state = 'running'",
+          "UPDATE jobs SET state = 'success', finished_at = ?, error = NULL, result = ? WHERE id = ? AND claim = ? AND state = 'running'",
         )
-        .run(now, JSON.stringify(result), id).changes > 0
+        .run(now, JSON.stringify(result), run.id, run.claim).changes > 0
     );
   }
 
-  fail(id: number, error: string, now: number): boolean {
+  fail(run: JobRun, error: string, now: number): boolean {
     return (
       this.db
-        .prepare("UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE id = ? AND state = 'running'")
-        .run(now, error, id).changes > 0
+        .prepare(
+          "UPDATE jobs SET state = 'failed', finished_at = ?, error = ? WHERE id = ? AND claim = ? AND state = 'running'",
+        )
+        .run(now, error, run.id, run.claim).changes > 0
     );
   }
 
   /** Puts a failed attempt back in line for another try after `runAfter`. */
-  retryLater(id: number, error: string, runAfter: number): boolean {
+  retryLater(run: JobRun, error: string, runAfter: number): boolean {
     return (
       this.db
-        .prepare("UPDATE jobs SET state = 'queued', run_after = ?, error = ? WHERE id = ? AND state = 'running'")
-        .run(runAfter, error, id).changes > 0
+        .prepare(
+          "UPDATE jobs SET state = 'queued', run_after = ?, error = ? WHERE id = ? AND claim = ? AND state = 'running'",
+        )
+        .run(runAfter, error, run.id, run.claim).changes > 0
     );
   }
 
-  /** Hands an interrupted attempt back without counting it (graceful shutdown). */
-  release(id: number): void {
+  /** Hands an interrupted attempt back without counting it (graceful shutdown, cancellation). */
+  release(run: JobRun): void {
     this.db
       .prepare(
-        "UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), started_at = NULL WHERE id = ? AND state = 'running'",
+        `UPDATE jobs SET state = 'queued', attempts = max(attempts - 1, 0), started_at = NULL
+         WHERE id = ? AND claim = ? AND state = 'running'`,
       )
-      .run(id);
+      .run(run.id, run.claim);
+  }
+
+  /** Ids of the running jobs of the given kinds for one asset (to abort them before a rerun). */
+  runningFor(assetId: number, kinds: readonly JobKind[]): number[] {
+    return (this.db.prepare("SELECT id, kind FROM jobs WHERE asset_id = ? AND state = 'running'").all(assetId) as {
+      id: number;
+      kind: JobKind;
+    }[])
+      .filter((row) => kinds.includes(row.kind))
+      .map((row) => row.id);
   }
 
   /** Fails the queued index jobs of an asset whose file could not be ingested. */

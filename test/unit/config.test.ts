@@ -24,7 +24,6 @@ describe('loadConfig', () => {
   it('has safe defaults for an empty environment', () => {
     const config = loadConfig({});
     assert.equal(config.host, '127.0.0.1');
-    assert.equal(config.hostExplicit, false);
     assert.equal(config.port, 8080);
     assert.equal(config.dataDir, path.resolve('./data'));
     assert.ok(path.isAbsolute(config.dataDir));
@@ -56,13 +55,12 @@ describe('loadConfig', () => {
   });
 
   describe('HOST', () => {
-    it('is explicit only when set to something non-blank', () => {
-      assert.deepEqual(pick(loadConfig({ HOST: '0.0.0.0' })), { host: '0.0.0.0', hostExplicit: true });
-      assert.deepEqual(pick(loadConfig({ HOST: ' ::1 ' })), { host: '::1', hostExplicit: true });
-      assert.deepEqual(pick(loadConfig({ HOST: '' })), { host: '127.0.0.1', hostExplicit: false });
-      assert.deepEqual(pick(loadConfig({ HOST: '   ' })), { host: '127.0.0.1', hostExplicit: false });
+    it('is trimmed, and blank means the loopback default', () => {
+      assert.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0');
+      assert.equal(loadConfig({ HOST: ' ::1 ' }).host, '::1');
+      assert.equal(loadConfig({ HOST: '' }).host, '127.0.0.1');
+      assert.equal(loadConfig({ HOST: '   ' }).host, '127.0.0.1');
     });
-    const pick = (c: { host: string; hostExplicit: boolean }) => ({ host: c.host, hostExplicit: c.hostExplicit });
   });
 
   describe('MEDIASEARCH_DATA_DIR', () => {
@@ -183,5 +181,11 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ LOG_LEVEL: 'debug' }).logLevel, 'debug');
     assert.equal(loadConfig({ LOG_LEVEL: ' warn ' }).logLevel, 'warn');
     assert.equal(loadConfig({ LOG_LEVEL: '' }).logLevel, 'info');
+    assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL must be one of/);
+  });
+
+  it('refuses numbers that are not plain whole numbers, and treats a blank data dir as the default', () => {
+    for (const port of ['0x1F90', '8e3', '8080.0']) assert.throws(() => loadConfig({ PORT: port }), /PORT/);
+    assert.equal(loadConfig({ MEDIASEARCH_DATA_DIR: ' ' }).dataDir, path.resolve('./data'));
   });
 });

@@ -177,7 +177,7 @@ describe('interpretProbe', () => {
     });
 
     it('reads the display matrix rotation from side_data_list', () => {
-      assert.equal(interpretProbe(video({ side_data_list: [{ rotation: -90 }] })).rotation, -90);
+      assert.equal(interpretProbe(video({ side_data_list: [{ rotation: -90 }] })).rotation, 270, 'normalised to 0..359');
       // The first entry carrying a rotation wins; entries without one are skipped.
       assert.equal(interpretProbe(video({ side_data_list: [{}, { rotation: 180 }, { rotation: 90 }] })).rotation, 180);
     });

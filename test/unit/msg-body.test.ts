@@ -130,9 +130,13 @@ describe('parseMsgBody', () => {
     });
 
     it('must itself be an object', () => {
-      for (const bad of [null, [], 'intField1=1', 5]) {
+      for (const bad of [[], 'intField1=1', 5]) {
         invalid({ customFields: bad }, /customFields must be an object/);
       }
+    });
+
+    it('null clears all three fields', () => {
+      assert.deepEqual(parseMsgBody({ customFields: null }).customFields, { intField1: null, strField1: null, strField2: null });
     });
   });
 

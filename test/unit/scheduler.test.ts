@@ -444,13 +444,10 @@ describe('JobScheduler', () => {
     assert.equal(current.activeCount, 0);
   });
 
-  // KNOWN BUG (reported to the lead, left as a todo so the suite stays green): re-enqueueing a job
-  // that is running (SearchIndexJobRerun -> JobRepository.enqueue) lets the scheduler claim the same
-  // row again while the first attempt still runs. Both attempts share one entry in the scheduler's
-  // `running` map, the stale attempt's result is stored, and the rerun's result is dropped.
+  // A rerun re-queues a job that may still be running; the older run must be stopped first and
+  // must not be able to record its outcome over the rerun's.
   it(
     'a rerun of a running job does not run it twice at once, and the rerun\'s result is kept',
-    { todo: 'JobScheduler/JobRepository: a rerun of a running job runs concurrently with it' },
     async () => {
       const release = gate();
       let runs = 0;

@@ -440,7 +440,7 @@ describe('repositories', () => {
       );
       assert.deepEqual(store.jobs.claimReady(T0, 10), []);
 
-      store.jobs.succeed(first[0]!.id, {}, T0 + 1);
+      store.jobs.succeed(first[0]!, {}, T0 + 1);
       assert.deepEqual(store.jobs.claimReady(T0 + 1, 10), [], 'a succeeded ingest alone does not release index jobs');
 
       markReady(store, assetId);
@@ -485,44 +485,45 @@ describe('repositories', () => {
     it('orders by run_after before id', () => {
       markReady(store, assetId);
       const [ingest] = store.jobs.claimReady(T0, 1);
-      store.jobs.retryLater(ingest!.id, 'later', T0 + 100);
+      store.jobs.retryLater(ingest!, 'later', T0 + 100);
       const order = store.jobs.claimReady(T0 + 100, 10).map((j) => j.kind);
       assert.deepEqual(order, ['mm', 'face', 'ingest']);
     });
 
     it('succeed, fail and retryLater act only on running jobs', () => {
       const ingest = job('ingest');
-      assert.equal(store.jobs.succeed(ingest.id, { ok: true }, T0), false);
-      assert.equal(store.jobs.fail(ingest.id, 'x', T0), false);
-      assert.equal(store.jobs.retryLater(ingest.id, 'x', T0 + 50), false);
+      assert.equal(store.jobs.succeed(ingest, { ok: true }, T0), false);
+      assert.equal(store.jobs.fail(ingest, 'x', T0), false);
+      assert.equal(store.jobs.retryLater(ingest, 'x', T0 + 50), false);
       assert.deepEqual(job('ingest'), ingest, 'a queued job is left alone');
 
-      store.jobs.claimReady(T0, 1);
-      assert.equal(store.jobs.succeed(ingest.id, { bytes: 10 }, T0 + 3), true);
+      const [run] = store.jobs.claimReady(T0, 1);
+      assert.equal(store.jobs.succeed(ingest, { bytes: 10 }, T0 + 3), false, 'a run must name its claim');
+      assert.equal(store.jobs.succeed(run!, { bytes: 10 }, T0 + 3), true);
       const done = job('ingest');
       assert.equal(done.state, 'success');
       assert.deepEqual(done.result, { bytes: 10 });
       assert.equal(done.finishedAt, T0 + 3);
       assert.equal(done.error, null);
       // Terminal states are final for all three.
-      assert.equal(store.jobs.fail(ingest.id, 'late', T0 + 4), false);
-      assert.equal(store.jobs.retryLater(ingest.id, 'late', T0 + 4), false);
-      assert.equal(store.jobs.succeed(ingest.id, {}, T0 + 4), false);
+      assert.equal(store.jobs.fail(run!, 'late', T0 + 4), false);
+      assert.equal(store.jobs.retryLater(run!, 'late', T0 + 4), false);
+      assert.equal(store.jobs.succeed(run!, {}, T0 + 4), false);
       assert.deepEqual(job('ingest'), done);
     });
 
     it('fail records the error and is final', () => {
       const [claimed] = store.jobs.claimReady(T0, 1);
-      assert.equal(store.jobs.fail(claimed!.id, 'corrupt', T0 + 9), true);
+      assert.equal(store.jobs.fail(claimed!, 'corrupt', T0 + 9), true);
       const failed = job('ingest');
       assert.deepEqual([failed.state, failed.error, failed.finishedAt, failed.attempts], ['failed', 'corrupt', T0 + 9, 1]);
-      assert.equal(store.jobs.succeed(claimed!.id, {}, T0 + 10), false);
-      assert.equal(store.jobs.retryLater(claimed!.id, 'x', T0 + 10), false);
+      assert.equal(store.jobs.succeed(claimed!, {}, T0 + 10), false);
+      assert.equal(store.jobs.retryLater(claimed!, 'x', T0 + 10), false);
     });
 
     it('retryLater re-queues with a later run_after, keeping the attempt count', () => {
       const [claimed] = store.jobs.claimReady(T0, 1);
-      assert.equal(store.jobs.retryLater(claimed!.id, 'timeout', T0 + 2000), true);
+      assert.equal(store.jobs.retryLater(claimed!, 'timeout', T0 + 2000), true);
       const queued = job('ingest');
       assert.deepEqual([queued.state, queued.attempts, queued.runAfter, queued.error], ['queued', 1, T0 + 2000, 'timeout']);
       assert.deepEqual(store.jobs.claimReady(T0 + 1999, 10), []);
@@ -534,15 +535,17 @@ describe('repositories', () => {
     it('release hands the attempt back and only touches running jobs', () => {
       const [claimed] = store.jobs.claimReady(T0, 1);
       assert.equal(claimed!.attempts, 1);
-      store.jobs.release(claimed!.id);
+      store.jobs.release(claimed!);
       const released = job('ingest');
       assert.deepEqual([released.state, released.attempts, released.startedAt], ['queued', 0, null]);
-      store.jobs.release(claimed!.id); // queued: no-op
+      store.jobs.release(claimed!); // queued: no-op
       assert.deepEqual(job('ingest'), released);
 
-      store.jobs.claimReady(T0, 1);
-      store.jobs.succeed(claimed!.id, {}, T0);
-      store.jobs.release(claimed!.id); // success: no-op
+      const [again] = store.jobs.claimReady(T0, 1);
+      store.jobs.release(claimed!); // an older claim: no-op
+      assert.equal(job('ingest').state, 'running');
+      store.jobs.succeed(again!, {}, T0);
+      store.jobs.release(again!); // success: no-op
       assert.equal(job('ingest').state, 'success');
       assert.equal(job('ingest').attempts, 1);
     });
@@ -550,14 +553,14 @@ describe('repositories', () => {
     it('release never makes attempts negative', () => {
       const [claimed] = store.jobs.claimReady(T0, 1);
       store.db.prepare('UPDATE jobs SET attempts = 0 WHERE id = ?').run(claimed!.id);
-      store.jobs.release(claimed!.id);
+      store.jobs.release(claimed!);
       assert.equal(job('ingest').attempts, 0);
     });
 
     it('recoverInterrupted re-queues every running job, keeping attempts', () => {
       markReady(store, assetId);
       store.jobs.claimReady(T0, 2); // ingest, mm
-      store.jobs.succeed(job('ingest').id, {}, T0);
+      store.jobs.succeed(job('ingest'), {}, T0);
       assert.equal(store.jobs.recoverInterrupted(T0 + 500), 1);
       const mm = job('mm');
       assert.deepEqual([mm.state, mm.attempts, mm.runAfter, mm.startedAt], ['queued', 1, T0 + 500, null]);
@@ -573,8 +576,8 @@ describe('repositories', () => {
       markReady(store, assetId);
       store.jobs.claimReady(T0, 1); // ingest
       const [mm, face] = store.jobs.claimReady(T0, 2).filter((j) => j.assetId === assetId);
-      store.jobs.release(mm!.id);
-      store.jobs.succeed(face!.id, { done: 1 }, T0);
+      store.jobs.release(mm!);
+      store.jobs.succeed(face!, { done: 1 }, T0);
       store.jobs.failWaitingIndexJobs(assetId, 'the media file could not be ingested: x', T0 + 1);
       assert.deepEqual(
         store.jobs.forAsset(assetId).map((j) => [j.kind, j.state, j.error]),
@@ -590,7 +593,7 @@ describe('repositories', () => {
 
     it('enqueue again re-runs a job from scratch', () => {
       const [claimed] = store.jobs.claimReady(T0, 1);
-      store.jobs.fail(claimed!.id, 'broken', T0 + 1);
+      store.jobs.fail(claimed!, 'broken', T0 + 1);
       store.jobs.enqueue(assetId, 'ingest', T0 + 50);
       const rerun = job('ingest');
       assert.equal(rerun.id, claimed!.id);

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { initialSchema } from './001-initial-schema.js';
+import { jobClaims } from './002-job-claims.js';
 
 /** Ordered forward migrations; the schema version is the position in this list (PRAGMA user_version). */
-export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [initialSchema];
+export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [initialSchema, jobClaims];
