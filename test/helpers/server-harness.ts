@@ -83,6 +83,8 @@ export function spawnServerProcess(env: Record<string, string>): {
     });
     child.on('exit', (code) => reject(new Error(`server exited early with code ${code}: ${buffer.slice(-2000)}`)));
   });
+  // A caller that expects the process to exit (start-up refusals) never awaits `url`.
+  url.catch(() => undefined);
   child.stderr!.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
   });
