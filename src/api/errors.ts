@@ -34,7 +34,6 @@ export const ERROR_CATALOGUE = {
   'InvalidTimeStamp.Expired': { status: 400, summary: 'The request timestamp is too far from the server time.' },
   SignatureNonceUsed: { status: 400, summary: 'The signature nonce was already used: the request was replayed.' },
   Forbidden: { status: 403, summary: 'The request is not allowed.' },
-  'Forbidden.URL': { status: 403, summary: 'The media URL points to a destination this server may not fetch.' },
   Throttling: { status: 429, summary: 'Too many requests; retry later.' },
   InternalError: { status: 500, summary: 'The server failed unexpectedly; the request may be retried.' },
   ServiceUnavailable: { status: 503, summary: 'The server is starting or shutting down; retry shortly.' },

@@ -174,10 +174,6 @@ export class JobRepository {
       .run(now).changes;
   }
 
-  deleteForAsset(assetId: number, kind: JobKind): void {
-    this.db.prepare('DELETE FROM jobs WHERE asset_id = ? AND kind = ?').run(assetId, kind);
-  }
-
   /** Deletes the jobs of one index type in a library (DropSearchIndex). Returns the affected job ids. */
   deleteForLibraryIndex(library: string, kind: JobKind): number[] {
     const rows = this.db
