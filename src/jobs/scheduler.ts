@@ -115,10 +115,10 @@ export class JobScheduler {
   private scheduleNextTick(): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    const due = this.store.jobs.nextDueTime();
-    const wait = due === undefined ? this.pollMs : Math.min(this.pollMs, Math.max(0, due - this.now()));
     // With every slot busy there is nothing to claim until a job finishes, which wakes us.
     if (this.running.size >= this.options.concurrency) return;
+    const due = this.store.jobs.nextDueTime();
+    const wait = due === undefined ? this.pollMs : Math.min(this.pollMs, Math.max(0, due - this.now()));
     this.timer = setTimeout(() => this.tick(), Math.max(wait, 10));
   }
 
