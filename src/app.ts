@@ -40,7 +40,16 @@ export class App {
       urlPolicy: config.urlPolicy,
     });
     this.pool = new WorkerPool(config.workers);
-    const ingest = createIngestJob({ store: this.store, resolver, files, pool: this.pool });
+    const ingest = createIngestJob({
+      store: this.store,
+      resolver,
+      files,
+      pool: this.pool,
+      segmentation: {
+        maxSegmentSeconds: config.analysis.segmentMaxSeconds,
+        keyframeEverySeconds: config.analysis.keyframeEverySeconds,
+      },
+    });
     this.scheduler = new JobScheduler(
       this.store,
       { ingest, mm: createIndexJob('mm'), face: createIndexJob('face'), aiLabel: createIndexJob('aiLabel') },

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_MM_MODEL } from './models/registry.js';
 import { DEFAULT_URL_FETCH_POLICY, validateCidrs, type UrlFetchPolicy } from './media/url-policy.js';
 
 /**
@@ -24,6 +25,23 @@ export interface Config {
   readonly shutdownGraceMs: number;
   readonly maxClockSkewMs: number;
   readonly logLevel: string;
+  readonly analysis: AnalysisConfig;
+}
+
+/** How media is analysed (segments, models, sampling); passed to the worker threads as plain data. */
+export interface AnalysisConfig {
+  /** Where `mediasearch models pull` puts models and the analysers read them (MEDIASEARCH_MODEL_DIR). */
+  readonly modelDir: string;
+  /** Visual-language model of the mm index: a registry name (MEDIASEARCH_MM_MODEL). */
+  readonly mmModel: string;
+  /** Longest segment in seconds; longer shots are split (MEDIASEARCH_SEGMENT_MAX_SECONDS). */
+  readonly segmentMaxSeconds: number;
+  /** One keyframe per this many seconds of a segment, at least one (MEDIASEARCH_KEYFRAME_EVERY_SECONDS). */
+  readonly keyframeEverySeconds: number;
+  /** Frames per second sampled from videos for face detection (MEDIASEARCH_FACE_SAMPLE_FPS). */
+  readonly faceSampleFps: number;
+  /** Speech-to-text engine: auto (the first installed), pocketsphinx, or none (MEDIASEARCH_SPEECH_ENGINE). */
+  readonly speechEngine: 'auto' | 'pocketsphinx' | 'none';
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -40,6 +58,25 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
 }
 
 function flag(env: Env, name: string): boolean {
@@ -110,5 +147,13 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: integer(env, 'MEDIASEARCH_SHUTDOWN_GRACE_MS', 10_000, 0, 3600_000),
     maxClockSkewMs: integer(env, 'MEDIASEARCH_MAX_CLOCK_SKEW_MS', 15 * 60_000, 1000, 24 * 3600_000),
     logLevel: logLevel(env),
+    analysis: {
+      modelDir: path.resolve(env.MEDIASEARCH_MODEL_DIR?.trim() || path.join(dataDir, 'models')),
+      mmModel: env.MEDIASEARCH_MM_MODEL?.trim() || DEFAULT_MM_MODEL,
+      segmentMaxSeconds: decimal(env, 'MEDIASEARCH_SEGMENT_MAX_SECONDS', 10, 0.5, 3600),
+      keyframeEverySeconds: decimal(env, 'MEDIASEARCH_KEYFRAME_EVERY_SECONDS', 5, 0.5, 3600),
+      faceSampleFps: decimal(env, 'MEDIASEARCH_FACE_SAMPLE_FPS', 2, 0.05, 30),
+      speechEngine: oneOf(env, 'MEDIASEARCH_SPEECH_ENGINE', ['auto', 'pocketsphinx', 'none'] as const, 'auto'),
+    },
   };
 }

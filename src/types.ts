@@ -88,6 +88,8 @@ export interface Job {
   attempts: number;
   /** Incremented by every claim; a run records its outcome only under its own claim. */
   claim: number;
+  /** Queued by SearchIndexJobRerun: allowed to re-embed with a model other than the library's. */
+  reindex: boolean;
   runAfter: number;
   submittedAt: number;
   startedAt: number | null;

@@ -1,5 +1,7 @@
 import { MediaError } from '../media/media-error.js';
-import type { MediaProbe } from '../types.js';
+import type { SegmentPlanOptions } from '../analysis/segments/segment-planner.js';
+import type { SegmentedMedia } from '../analysis/segments/segment-media.js';
+import type { MediaProbe, MediaType } from '../types.js';
 
 /** Messages the scheduler sends to worker threads; each has a `task` name and plain-data fields. */
 export interface PrepareMediaTask {
@@ -8,9 +10,14 @@ export interface PrepareMediaTask {
   path: string;
   /** Where to write the JPEG thumbnail. */
   thumbnailPath: string;
+  /** Folder for the keyframe JPEGs. */
+  keyframeDir: string;
+  segmentation: SegmentPlanOptions;
+  /** The MediaType the asset was inserted with; a file of another kind is not segmented. */
+  expectedKind?: MediaType;
 }
 
-export interface PrepareMediaResult {
+export interface PrepareMediaResult extends SegmentedMedia {
   probe: MediaProbe;
   thumbnail: boolean;
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import sharp from 'sharp';
 import { runProcess } from './run-process.js';
 import { MediaError } from './media-error.js';
 import type { MediaProbe } from '../types.js';
@@ -16,6 +17,7 @@ export async function writeThumbnail(
   signal?: AbortSignal,
 ): Promise<boolean> {
   if (probe.kind === 'audio' || probe.width === null) return false;
+  if (probe.kind === 'image') return writeImageThumbnail(source, destination);
   const seek = probe.kind === 'video' ? Math.min(1, (probe.duration ?? 0) / 2) : 0;
   const part = `${destination}.part.jpg`;
   try {
@@ -38,5 +40,23 @@ export async function writeThumbnail(
     await fs.rm(part, { force: true });
     if (signal?.aborted) throw error;
     throw new MediaError(`could not decode a frame for the thumbnail: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Stills go through sharp: it applies EXIF orientation and reads AVIF/HEIF, which ffmpeg may not. */
+async function writeImageThumbnail(source: string, destination: string): Promise<boolean> {
+  const part = `${destination}.part.jpg`;
+  try {
+    await sharp(source, { pages: 1 })
+      .rotate()
+      .resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true })
+      .flatten({ background: '#ffffff' })
+      .jpeg({ quality: 80 })
+      .toFile(part);
+    await fs.rename(part, destination);
+    return true;
+  } catch (error) {
+    await fs.rm(part, { force: true });
+    throw new MediaError(`could not decode the image for the thumbnail: ${(error as Error).message}`, { cause: error });
   }
 }

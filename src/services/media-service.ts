@@ -113,7 +113,7 @@ export class MediaService {
           this.store.assets.resetIngest(asset.id);
           this.store.jobs.enqueue(asset.id, 'ingest', now);
         }
-        for (const indexType of indexTypes) this.store.jobs.enqueue(asset.id, indexType, now);
+        for (const indexType of indexTypes) this.store.jobs.enqueue(asset.id, indexType, now, { reindex: true });
       }
     });
     // Runs that were in flight are stale now: stop them (their outcome could not be recorded anyway).

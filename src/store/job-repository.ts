@@ -8,6 +8,7 @@ interface JobRow {
   state: JobState;
   attempts: number;
   claim: number;
+  reindex: number;
   run_after: number;
   submitted_at: number;
   started_at: number | null;
@@ -26,6 +27,7 @@ const toJob = (row: JobRow): Job => ({
   state: row.state,
   attempts: row.attempts,
   claim: row.claim,
+  reindex: row.reindex === 1,
   runAfter: row.run_after,
   submittedAt: row.submitted_at,
   startedAt: row.started_at,
@@ -41,16 +43,21 @@ const toJob = (row: JobRow): Job => ({
 export class JobRepository {
   constructor(private readonly db: Db) {}
 
-  /** Queues a job, or re-queues it from scratch when one of that kind already exists (a rerun). */
-  enqueue(assetId: number, kind: JobKind, now: number): void {
+  /**
+   * Queues a job, or re-queues it from scratch when one of that kind already exists (a rerun).
+   * `reindex` marks a rerun the caller asked for (SearchIndexJobRerun): it may switch the asset to
+   * the currently configured model.
+   */
+  enqueue(assetId: number, kind: JobKind, now: number, options: { reindex?: boolean } = {}): void {
     this.db
       .prepare(
-        `INSERT INTO jobs (asset_id, kind, state, attempts, run_after, submitted_at)
-         VALUES (?, ?, 'queued', 0, ?, ?)
+        `INSERT INTO jobs (asset_id, kind, state, attempts, run_after, submitted_at, reindex)
+         VALUES (?, ?, 'queued', 0, ?, ?, ?)
          ON CONFLICT (asset_id, kind) DO UPDATE SET state = 'queued', attempts = 0, run_after = excluded.run_after,
-           submitted_at = excluded.submitted_at, started_at = NULL, finished_at = NULL, error = NULL, result = NULL`,
+           submitted_at = excluded.submitted_at, started_at = NULL, finished_at = NULL, error = NULL, result = NULL,
+           reindex = excluded.reindex`,
       )
-      .run(assetId, kind, now, now);
+      .run(assetId, kind, now, now, options.reindex ? 1 : 0);
   }
 
   forAsset(assetId: number): Job[] {

@@ -7,6 +7,7 @@ const UPLOAD_ID = /^[a-f0-9]{32}$/;
  * Where files live under the data directory:
  *   media/<asset id>/source.<ext>   downloaded http(s) inputs
  *   media/<asset id>/thumbnail.jpg
+ *   media/<asset id>/keyframes/<n>.jpg  keyframes of the asset's segments
  *   uploads/<upload id>/<file name> files sent to POST /upload, until their asset is deleted
  * file:// inputs stay where they are (inside MEDIASEARCH_FILE_ROOTS) and are never deleted.
  */
@@ -25,6 +26,11 @@ export class MediaFiles {
 
   thumbnailPath(assetId: number): string {
     return path.join(this.assetDir(assetId), 'thumbnail.jpg');
+  }
+
+  /** Keyframe JPEGs of an asset, named by the keyframe file column. */
+  keyframeDir(assetId: number): string {
+    return path.join(this.assetDir(assetId), 'keyframes');
   }
 
   isUploadId(id: string): boolean {

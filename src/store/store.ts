@@ -1,3 +1,4 @@
+import { AnalysisRepository } from './analysis-repository.js';
 import { AssetRepository } from './asset-repository.js';
 import { openDatabase, type Db } from './database.js';
 import { JobRepository } from './job-repository.js';
@@ -8,11 +9,13 @@ export class Store {
   readonly libraries: LibraryRepository;
   readonly assets: AssetRepository;
   readonly jobs: JobRepository;
+  readonly analysis: AnalysisRepository;
 
   constructor(readonly db: Db) {
     this.libraries = new LibraryRepository(db);
     this.assets = new AssetRepository(db);
     this.jobs = new JobRepository(db);
+    this.analysis = new AnalysisRepository(db);
   }
 
   static open(file: string): Store {
