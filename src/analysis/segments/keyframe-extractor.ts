@@ -7,6 +7,10 @@ import { ProcessError, runProcess } from '../../media/run-process.js';
 export const KEYFRAME_MAX_SIDE = 1024;
 /** Keyframe times per ffmpeg process, bounding the length of the select expression. */
 const TIMES_PER_PROCESS = 200;
+/** Fit inside KEYFRAME_MAX_SIDE² without enlarging small videos. */
+const SCALE_FILTER =
+  `scale=w='min(${KEYFRAME_MAX_SIDE}\\,iw)':h='min(${KEYFRAME_MAX_SIDE}\\,ih)'` +
+  ':force_original_aspect_ratio=decrease:force_divisible_by=2';
 
 export interface ExtractedKeyframe {
   /** The time the keyframe was planned for. */
@@ -46,7 +50,7 @@ export async function extractVideoKeyframes(
         '-vf',
         `select='${selectExpression(batch)}',metadata=add:key=ms.keyframe:value=1,` +
           `metadata=print:key=ms.keyframe:file=-,` +
-          `scale=w=${KEYFRAME_MAX_SIDE}:h=${KEYFRAME_MAX_SIDE}:force_original_aspect_ratio=decrease:force_divisible_by=2`,
+          SCALE_FILTER,
         '-fps_mode', 'passthrough', '-q:v', '3', path.join(folder, `${prefix}%05d.jpg`),
       ],
       { timeoutMs: 30 * 60_000, signal },
