@@ -7,9 +7,13 @@ import { buildServer } from './api/server.js';
 import type { Config } from './config.js';
 import { createIndexJob } from './jobs/handlers/index-job.js';
 import { createIngestJob } from './jobs/handlers/ingest-job.js';
+import { createMmJob, modelNotInstalledMessage } from './jobs/handlers/mm-job.js';
 import { JobScheduler } from './jobs/scheduler.js';
 import { WorkerPool } from './jobs/worker-pool.js';
 import { InputResolver } from './media/input-resolver.js';
+import { createModelCatalog, type ModelCatalog } from './models/model-catalog.js';
+import { isModelInstalled } from './models/model-paths.js';
+import { MODEL_REGISTRY } from './models/registry.js';
 import { LibraryService } from './services/library-service.js';
 import { MediaService } from './services/media-service.js';
 import { UploadService } from './services/upload-service.js';
@@ -29,7 +33,10 @@ export class App {
   private ready = false;
   private housekeeping: NodeJS.Timeout | undefined;
 
-  constructor(readonly config: Config, logger?: Logger) {
+  readonly catalog: ModelCatalog;
+
+  constructor(readonly config: Config, logger?: Logger, options: { catalog?: ModelCatalog } = {}) {
+    this.catalog = options.catalog ?? createModelCatalog(MODEL_REGISTRY);
     this.log = logger ?? pino({ level: config.logLevel });
     fs.mkdirSync(config.dataDir, { recursive: true });
     this.store = Store.open(path.join(config.dataDir, 'mediasearch.db'));
@@ -52,7 +59,10 @@ export class App {
     });
     this.scheduler = new JobScheduler(
       this.store,
-      { ingest, mm: createIndexJob('mm'), face: createIndexJob('face'), aiLabel: createIndexJob('aiLabel') },
+      {
+        ingest,
+        mm: createMmJob({ store: this.store, files, pool: this.pool, catalog: this.catalog, analysis: config.analysis }),
+        face: createIndexJob('face'), aiLabel: createIndexJob('aiLabel') },
       { concurrency: config.workers * 2, maxAttempts: config.jobMaxAttempts, retryBaseMs: config.jobRetryBaseMs },
       this.log.child({ component: 'jobs' }),
     );
@@ -72,6 +82,7 @@ export class App {
 
   /** Resumes interrupted jobs and starts listening; returns the address actually bound. */
   async start(): Promise<string> {
+    await this.retryJobsOfInstalledModel();
     this.scheduler.start();
     this.housekeeping = setInterval(() => this.removeStaleUploads(), 3600_000).unref();
     this.removeStaleUploads();
@@ -88,6 +99,23 @@ export class App {
     await this.scheduler.stop(this.config.shutdownGraceMs);
     await this.pool.close();
     this.store.close();
+  }
+
+  /**
+   * mm jobs that failed because the model was missing run again once it is installed: pulling the
+   * model and restarting is all a user has to do.
+   */
+  private async retryJobsOfInstalledModel(): Promise<void> {
+    const spec = this.catalog.find(this.config.analysis.mmModel);
+    if (!spec || !(await isModelInstalled(this.config.analysis.modelDir, spec))) {
+      this.log.warn(
+        { model: this.config.analysis.mmModel, modelDir: this.config.analysis.modelDir },
+        `${modelNotInstalledMessage(this.config.analysis.mmModel)} — mm jobs will fail until then; everything else works`,
+      );
+      return;
+    }
+    const requeued = this.store.jobs.requeueFailed('mm', modelNotInstalledMessage(spec.name), Date.now());
+    if (requeued > 0) this.log.info({ requeued, model: spec.name }, 'model installed: re-queued mm jobs that were waiting for it');
   }
 
   private removeStaleUploads(): void {

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { App } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadModelCatalog, ModelCatalogError, type ModelCatalog } from './models/model-catalog.js';
 
 /**
  * `npm start`: serve the API on HOST:PORT with the embedded store in MEDIASEARCH_DATA_DIR.
@@ -25,17 +26,25 @@ function checkBindSafety(config: Config): string | undefined {
 async function main(): Promise<void> {
   let config: Config;
   let notice: string | undefined;
+  let catalog: ModelCatalog;
   try {
     config = loadConfig();
     notice = checkBindSafety(config);
+    catalog = await loadModelCatalog();
+    if (!catalog.find(config.analysis.mmModel)) {
+      throw new ConfigError(
+        `MEDIASEARCH_MM_MODEL=${config.analysis.mmModel} is not a known model; known: ${catalog.models.map((m) => m.name).join(', ')} ` +
+          '(add your own with MEDIASEARCH_MODELS_FILE)',
+      );
+    }
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof ModelCatalogError) {
       console.error(`mediasearch: ${error.message}`);
       process.exit(2);
     }
     throw error;
   }
-  const app = new App(config);
+  const app = new App(config, undefined, { catalog });
   if (notice) app.log.warn(notice);
   else app.log.info({ keys: config.accessKeys.size }, 'requests must be signed (signature v1 or v3)');
   const address = await app.start();

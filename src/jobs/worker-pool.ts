@@ -14,7 +14,8 @@ export class WorkerPool {
       filename: fileURLToPath(new URL('./worker.js', import.meta.url)),
       minThreads: 1,
       maxThreads: threads,
-      idleTimeout: 60_000,
+      // Long enough that a steady trickle of inserts keeps the loaded models warm.
+      idleTimeout: 10 * 60_000,
     });
   }
 

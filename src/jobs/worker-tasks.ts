@@ -1,6 +1,8 @@
 import { MediaError } from '../media/media-error.js';
 import type { SegmentPlanOptions } from '../analysis/segments/segment-planner.js';
 import type { SegmentedMedia } from '../analysis/segments/segment-media.js';
+import type { FaceTrack, LabelHit, OcrLine, TranscriptPiece } from '../analysis/types.js';
+import type { ModelSpec } from '../models/model-spec.js';
 import type { MediaProbe, MediaType } from '../types.js';
 
 /** Messages the scheduler sends to worker threads; each has a `task` name and plain-data fields. */
@@ -22,9 +24,75 @@ export interface PrepareMediaResult extends SegmentedMedia {
   thumbnail: boolean;
 }
 
-export type WorkerTask = PrepareMediaTask;
+/** Embed keyframe JPEGs with a visual-language model (the mm index). */
+export interface EmbedKeyframesTask {
+  task: 'embed-keyframes';
+  spec: ModelSpec;
+  modelDir: string;
+  files: string[];
+}
 
-export type WorkerTaskResult<T extends WorkerTask> = T extends PrepareMediaTask ? PrepareMediaResult : never;
+export interface EmbedKeyframesResult {
+  model: string;
+  dimension: number;
+  vectors: Float32Array[];
+}
+
+/** Detect, describe and track faces: the image itself, or frames sampled from a video. */
+export interface AnalyseFacesTask {
+  task: 'analyse-faces';
+  path: string;
+  probe: MediaProbe;
+  fps: number;
+}
+
+export interface AnalyseFacesResult {
+  tracks: FaceTrack[];
+  framesSampled: number;
+  detections: number;
+  usableDetections: number;
+}
+
+/** Object labels and OCR text on keyframe JPEGs (the aiLabel index). */
+export interface AnalyseKeyframeTextTask {
+  task: 'analyse-keyframe-text';
+  frames: { time: number; file: string }[];
+}
+
+export interface AnalyseKeyframeTextResult {
+  labels: LabelHit[];
+  ocr: OcrLine[];
+  /** Keyframes on which the text detector found something, so recognition ran. */
+  ocrRecognised: number;
+}
+
+/** Speech transcript of the audio track. */
+export interface TranscribeTask {
+  task: 'transcribe';
+  path: string;
+  engine: 'auto' | 'pocketsphinx' | 'none';
+}
+
+export interface TranscribeResult {
+  engine: string | null;
+  pieces: TranscriptPiece[];
+  /** Why there is no transcript, when there is none by design (no engine installed). */
+  skipped: string | null;
+}
+
+export type WorkerTask = PrepareMediaTask | EmbedKeyframesTask | AnalyseFacesTask | AnalyseKeyframeTextTask | TranscribeTask;
+
+export type WorkerTaskResult<T extends WorkerTask> = T extends PrepareMediaTask
+  ? PrepareMediaResult
+  : T extends EmbedKeyframesTask
+    ? EmbedKeyframesResult
+    : T extends AnalyseFacesTask
+      ? AnalyseFacesResult
+      : T extends AnalyseKeyframeTextTask
+        ? AnalyseKeyframeTextResult
+        : T extends TranscribeTask
+          ? TranscribeResult
+          : never;
 
 /**
  * Errors cross the thread boundary by structured clone, which keeps only name and message; the

@@ -1,3 +1,4 @@
+import { embedKeyframes } from './tasks/embed-keyframes.js';
 import { segmentMedia } from '../analysis/segments/segment-media.js';
 import { probeMedia } from '../media/ffprobe.js';
 import { probeImage } from '../media/image-probe.js';
@@ -25,6 +26,10 @@ export default async function runTask(task: WorkerTask): Promise<unknown> {
     switch (task.task) {
       case 'prepare-media':
         return await prepareMedia(task);
+      case 'embed-keyframes':
+        return await embedKeyframes(task);
+      default:
+        throw new Error(`worker task ${task.task} is not available in this build`);
     }
   } catch (error) {
     throw encodeWorkerError(error);

@@ -20,18 +20,56 @@ export interface ModelSource {
   revision: string;
 }
 
-/** How a visual-language (CLIP-family) model is run: two ONNX graphs and their tensor names. */
+/** PIL's resampling filters, by the names Hugging Face image processors give them (resample 0–5). */
+export type ResampleFilter = 'nearest' | 'lanczos' | 'bilinear' | 'bicubic' | 'box' | 'hamming';
+
+/**
+ * How a picture becomes the image graph's input, in the terms of a Hugging Face
+ * `preprocessor_config.json` (CLIPImageProcessor and relatives): resize, centre crop, rescale,
+ * normalise, NCHW.
+ */
+export interface ImagePreprocessing {
+  /** Shortest edge to this many pixels keeping the aspect ratio, or an exact size; null: no resize. */
+  resize: { shortestEdge: number } | { width: number; height: number } | null;
+  resample: ResampleFilter;
+  /** Centre crop (zero-padded when the picture is smaller); null: no crop. */
+  crop: { width: number; height: number } | null;
+  /** Factor applied to the 0–255 values (usually 1/255); null: none. */
+  rescale: number | null;
+  /** Per-channel (R, G, B) mean and standard deviation; null: no normalisation. */
+  mean: [number, number, number] | null;
+  std: [number, number, number] | null;
+}
+
+/**
+ * How a visual-language (CLIP-family) model is run: ONNX graphs and their tensor names.
+ * When `imageModel` and `textModel` name the same file, the model ships one combined graph (both
+ * towers, separate batch dimensions); the embedder then gives the tower it does not need a
+ * placeholder input.
+ */
 export interface VisualLanguageRuntime {
   imageModel: string;
   textModel: string;
   /** Input of the image graph (NCHW float32). */
   imageInput: string;
   imageOutput: string;
-  /** Inputs of the text graph that are fed, in the tokenizer's names (input_ids, attention_mask…). */
+  /**
+   * Inputs of the text graph, in the tokenizer's names (input_ids, attention_mask, token_type_ids).
+   * The embedder feeds what the graph itself declares from this family of names, so this list
+   * documents the expected graph and is checked by the tests rather than trusted at run time.
+   */
   textInputs: string[];
   textOutput: string;
   /** Fixed sequence length the text graph expects (pad/truncate to it), or null for dynamic. */
   textLength: number | null;
+  /**
+   * Longest token sequence (special tokens included) for a dynamic-length text graph when the
+   * model was trained on shorter texts than its tokenizer allows; default: the tokenizer's
+   * model_max_length.
+   */
+  maxTextLength?: number;
+  /** Overrides of (or, for a model without preprocessor_config.json, all of) the image preprocessing. */
+  preprocess?: Partial<ImagePreprocessing>;
 }
 
 export interface ModelSpec {

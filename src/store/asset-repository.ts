@@ -157,6 +157,12 @@ export class AssetRepository {
       );
   }
 
+  /** What ffprobe/sharp found when the asset was ingested (rotation, codecs), or null before that. */
+  probe(id: number): MediaProbe | null {
+    const row = this.db.prepare('SELECT probe FROM assets WHERE id = ?').get(id) as { probe: string | null } | undefined;
+    return row?.probe ? (JSON.parse(row.probe) as MediaProbe) : null;
+  }
+
   markIngestFailed(id: number, error: string): void {
     this.db.prepare("UPDATE assets SET ingest_state = 'failed', ingest_error = ? WHERE id = ?").run(error, id);
   }

@@ -60,6 +60,16 @@ export class JobRepository {
       .run(assetId, kind, now, now, options.reindex ? 1 : 0);
   }
 
+  /** Re-queues the failed jobs of a kind whose error is exactly `error`; returns how many. */
+  requeueFailed(kind: JobKind, error: string, now: number): number {
+    return this.db
+      .prepare(
+        `UPDATE jobs SET state = 'queued', attempts = 0, run_after = ?, started_at = NULL, finished_at = NULL,
+           error = NULL, result = NULL WHERE kind = ? AND state = 'failed' AND error = ?`,
+      )
+      .run(now, kind, error).changes;
+  }
+
   forAsset(assetId: number): Job[] {
     const rows = this.db.prepare('SELECT * FROM jobs WHERE asset_id = ? ORDER BY id').all(assetId) as JobRow[];
     return rows.map(toJob);

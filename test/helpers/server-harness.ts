@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
+import { loadModelCatalog } from '../../src/models/model-catalog.js';
 
 export interface RunningServer {
   app: App;
@@ -12,8 +13,10 @@ export interface RunningServer {
 
 /** Starts the real server in this process on a free loopback port. */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', MEDIASEARCH_JOB_RETRY_BASE_MS: '50', ...env });
-  const app = new App(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const fullEnv = { PORT: '0', HOST: '127.0.0.1', MEDIASEARCH_JOB_RETRY_BASE_MS: '50', ...env };
+  const config = loadConfig(fullEnv);
+  const catalog = await loadModelCatalog(fullEnv);
+  const app = new App(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { catalog });
   const url = await app.start();
   return { app, url, stop: () => app.stop() };
 }

@@ -1,0 +1,125 @@
+import path from 'node:path';
+import type { AnalysisConfig } from '../../config.js';
+import type { LabelHit, OcrLine, TranscriptPiece } from '../../analysis/types.js';
+import { MediaError } from '../../media/media-error.js';
+import type { NewSegmentText, StoredSegment } from '../../store/analysis-repository.js';
+import type { MediaFiles } from '../../store/media-files.js';
+import type { Store } from '../../store/store.js';
+import type { JobHandler } from '../scheduler.js';
+import type { WorkerPool } from '../worker-pool.js';
+
+/**
+ * The aiLabel index: object labels and OCR text on every keyframe, and a speech transcript of
+ * the audio track, stored as segment texts with their source. Labels and OCR lines seen on several
+ * keyframes of one segment are stored once for the segment with their best confidence.
+ */
+export function createAiLabelJob(deps: { store: Store; files: MediaFiles; pool: WorkerPool; analysis: AnalysisConfig }): JobHandler {
+  return async (_job, asset, signal) => {
+    const probe = deps.store.assets.probe(asset.id);
+    if (!asset.localPath || !probe) throw new MediaError('the asset has not been ingested', { retryable: true });
+    const segments = deps.store.analysis.segments(asset.id);
+    const keyframes = deps.store.analysis.keyframes(asset.id);
+    const folder = deps.files.keyframeDir(asset.id);
+
+    const visual =
+      keyframes.length > 0
+        ? await deps.pool.run(
+            { task: 'analyse-keyframe-text', frames: keyframes.map((k) => ({ time: k.frameTime, file: path.join(folder, k.file) })) },
+            signal,
+          )
+        : { labels: [], ocr: [], ocrRecognised: 0 };
+    const speech =
+      probe.audioCodec !== null && asset.mediaType !== 'image'
+        ? await deps.pool.run({ task: 'transcribe', path: asset.localPath, engine: deps.analysis.speechEngine }, signal)
+        : { engine: null, pieces: [], skipped: 'the asset has no audio track' };
+    if (signal.aborted) throw signal.reason;
+
+    const texts = [
+      ...segmentLabels(visual.labels, segments),
+      ...segmentOcr(visual.ocr, segments),
+      ...transcriptTexts(speech.pieces, segments),
+    ];
+    deps.store.analysis.replaceTexts(asset.id, ['label', 'ocr', 'asr'], texts);
+    return {
+      labels: texts.filter((t) => t.source === 'label').length,
+      ocrLines: texts.filter((t) => t.source === 'ocr').length,
+      transcriptPieces: speech.pieces.length,
+      keyframes: keyframes.length,
+      ocrRecognisedKeyframes: visual.ocrRecognised,
+      speechEngine: speech.engine,
+      ...(speech.skipped ? { transcript: `skipped: ${speech.skipped}` } : {}),
+    };
+  };
+}
+
+/** The segment containing `time` (the last one starting at or before it). */
+function segmentAt(segments: StoredSegment[], time: number): StoredSegment | undefined {
+  let found: StoredSegment | undefined;
+  for (const segment of segments) {
+    if (segment.from <= time + 1e-6) found = segment;
+    else break;
+  }
+  return found ?? segments[0];
+}
+
+function segmentLabels(labels: LabelHit[], segments: StoredSegment[]): NewSegmentText[] {
+  const best = new Map<string, NewSegmentText>();
+  for (const hit of labels) {
+    const segment = segmentAt(segments, hit.time);
+    const key = `${segment?.id ?? -1}\u0000${hit.label}`;
+    const previous = best.get(key);
+    if (previous && (previous.confidence ?? 0) >= hit.score) continue;
+    best.set(key, {
+      segmentId: segment?.id ?? null,
+      source: 'label',
+      label: hit.label,
+      text: hit.label,
+      textZh: hit.labelZh,
+      confidence: hit.score,
+      from: segment?.from ?? hit.time,
+      to: segment?.to ?? hit.time,
+      box: hit.box,
+    });
+  }
+  return [...best.values()];
+}
+
+function segmentOcr(lines: OcrLine[], segments: StoredSegment[]): NewSegmentText[] {
+  const best = new Map<string, NewSegmentText>();
+  for (const line of lines) {
+    const text = line.text.trim();
+    if (text === '') continue;
+    const segment = segmentAt(segments, line.time);
+    const key = `${segment?.id ?? -1}\u0000${text}`;
+    const previous = best.get(key);
+    if (previous && (previous.confidence ?? 0) >= line.confidence) continue;
+    best.set(key, {
+      segmentId: segment?.id ?? null,
+      source: 'ocr',
+      label: null,
+      text,
+      textZh: null,
+      confidence: line.confidence,
+      from: segment?.from ?? line.time,
+      to: segment?.to ?? line.time,
+      box: line.box,
+    });
+  }
+  return [...best.values()];
+}
+
+function transcriptTexts(pieces: TranscriptPiece[], segments: StoredSegment[]): NewSegmentText[] {
+  return pieces
+    .filter((p) => p.text.trim() !== '')
+    .map((p) => ({
+      segmentId: segmentAt(segments, (p.from + p.to) / 2)?.id ?? null,
+      source: 'asr' as const,
+      label: null,
+      text: p.text.trim(),
+      textZh: null,
+      confidence: p.confidence,
+      from: p.from,
+      to: p.to,
+      box: null,
+    }));
+}
