@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp, { type Sharp } from 'sharp';
+import { analyseImageFaces, analyseVideoFaces } from '../../src/analysis/face/analyse-faces.js';
+import { loadFaceAnalyser, type FaceAnalyser } from '../../src/analysis/face/face-analyser.js';
+import {
+  SAME_PERSON_DESCRIPTOR_DISTANCE,
+  SAME_PERSON_EMBEDDING_DISTANCE,
+  faceDistance,
+  l2Normalise,
+} from '../../src/analysis/face/face-tracker.js';
+import { decodeImage } from '../../src/analysis/image-decoder.js';
+import { tfjsRuntime } from '../../src/analysis/tfjs-runtime.js';
+import type { FaceDetection, RgbImage } from '../../src/analysis/types.js';
+import { probeMedia } from '../../src/media/ffprobe.js';
+import { tempDir } from '../helpers/fixtures.js';
+import { SHARED_DATA, sharedDataMissing } from '../helpers/shared-data.js';
+
+const DEEPFACE = path.join(SHARED_DATA, 'faces/deepface');
+const KNOWN = path.join(SHARED_DATA, 'faces/face_recognition');
+
+/** Two photos each of four identities (clusters c00–c03 of the deepface set); labels come from pairs_merged.tsv. */
+const PAIR_IMAGES = ['img1.jpg', 'img2.jpg', 'img26.jpg', 'img27.jpg', 'img8.jpg', 'img9.jpg', 'img3.jpg', 'img12.jpg'];
+
+function labelledPairs(images: readonly string[]): { a: string; b: string; same: boolean }[] {
+  const wanted = new Set(images);
+  return fs
+    .readFileSync(path.join(DEEPFACE, 'pairs_merged.tsv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split('\t'))
+    .filter(([a, b]) => wanted.has(a!) && wanted.has(b!))
+    .map(([a, b, same]) => ({ a: a!, b: b!, same: same === '1' }));
+}
+
+const largest = (detections: FaceDetection[]) => [...detections].sort((a, b) => b.box.width - a.box.width)[0];
+
+async function transform(image: RgbImage, edit: (s: Sharp) => Sharp): Promise<RgbImage> {
+  const { data, info } = await edit(sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}
+
+describe('face analyser on real photos', { skip: sharedDataMissing('faces/deepface') }, () => {
+  let analyser: FaceAnalyser;
+  before(async () => {
+    analyser = await loadFaceAnalyser();
+  });
+
+  it('puts same-person pairs closer than different-person pairs (deepface labels)', async (t) => {
+    const descriptors = new Map<string, Float32Array>();
+    const times: number[] = [];
+    for (const file of PAIR_IMAGES) {
+      const image = await decodeImage(path.join(DEEPFACE, file));
+      const started = performance.now();
+      const detections = await analyser.detect({ time: 0, image });
+      times.push(performance.now() - started);
+      const face = largest(detections);
+      assert.ok(face?.usable && face.descriptor, `${file}: expected a usable face`);
+      assert.equal(face.descriptor.length, 128);
+      descriptors.set(file, face.descriptor);
+    }
+    const pairs = labelledPairs(PAIR_IMAGES).map((p) => ({
+      ...p,
+      distance: faceDistance(descriptors.get(p.a)!, descriptors.get(p.b)!),
+      normalised: faceDistance(l2Normalise(descriptors.get(p.a)!)!, l2Normalise(descriptors.get(p.b)!)!),
+    }));
+    const same = pairs.filter((p) => p.same);
+    const different = pairs.filter((p) => !p.same);
+    assert.ok(same.length >= 4 && different.length >= 4, 'the labelled subset has both kinds of pairs');
+    const maxSame = Math.max(...same.map((p) => p.distance));
+    const minDifferent = Math.min(...different.map((p) => p.distance));
+    t.diagnostic(`detect ms per photo (≤1600 px): ${times.map((x) => x.toFixed(0)).join(', ')}`);
+    t.diagnostic(`same-person raw distances: ${same.map((p) => p.distance.toFixed(3)).join(', ')}`);
+    t.diagnostic(`different-person raw distances: ${different.map((p) => p.distance.toFixed(3)).join(', ')}`);
+    assert.ok(maxSame < minDifferent, `same ≤ ${maxSame.toFixed(3)} must be below different ≥ ${minDifferent.toFixed(3)}`);
+    assert.ok(maxSame < SAME_PERSON_DESCRIPTOR_DISTANCE && minDifferent > SAME_PERSON_DESCRIPTOR_DISTANCE);
+    assert.ok(Math.max(...same.map((p) => p.normalised)) < SAME_PERSON_EMBEDDING_DISTANCE);
+    assert.ok(Math.min(...different.map((p) => p.normalised)) > SAME_PERSON_EMBEDDING_DISTANCE);
+  });
+
+  it('finds no face in a generated gradient', async () => {
+    const { dir, cleanup } = tempDir();
+    after(cleanup);
+    const width = 640;
+    const height = 480;
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = (y * width + x) * 3;
+        pixels[i] = Math.round((255 * x) / width);
+        pixels[i + 1] = Math.round((255 * y) / height);
+        pixels[i + 2] = 128;
+      }
+    }
+    const file = path.join(dir, 'gradient.png');
+    await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(file);
+    const result = await analyseImageFaces(file);
+    assert.deepEqual(result, { detections: [], tracks: [], framesSampled: 1 });
+  });
+
+  it('gives each face of a photo its own track at t=0', { skip: sharedDataMissing('faces/face_recognition/two_people.jpg') }, async () => {
+    const result = await analyseImageFaces(path.join(KNOWN, 'two_people.jpg'));
+    assert.equal(result.detections.length, 2);
+    assert.equal(result.tracks.length, 2);
+    for (const track of result.tracks) {
+      assert.deepEqual([track.start, track.end, track.detections.length], [0, 0, 1]);
+      assert.ok(track.embedding && Math.abs(Math.hypot(...track.embedding) - 1) < 1e-5);
+    }
+  });
+
+  it('keeps a tiny face and a blurred face as detections without descriptors', async (t) => {
+    const tf = await tfjsRuntime();
+    const photo = await decodeImage(path.join(KNOWN, 'obama.jpg'));
+    const sharpFace = largest(await analyser.detect({ time: 0, image: photo }))!;
+    assert.ok(sharpFace.usable);
+
+    // The whole photo shrunk until the face is ~28 px wide: still found, too small to recognise.
+    const scale = 28 / sharpFace.box.width;
+    const tiny = await transform(photo, (s) =>
+      s.resize(Math.round(photo.width * scale), Math.round(photo.height * scale), { kernel: 'lanczos3' }),
+    );
+    const tensorsBefore = tf.memory().numTensors;
+    const tinyFace = largest(await analyser.detect({ time: 0, image: tiny }));
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'detect must not leak tensors');
+    assert.ok(tinyFace, 'the detector still finds the 28 px face');
+    assert.ok(tinyFace.box.width < 40);
+    assert.equal(tinyFace.usable, false);
+    assert.equal(tinyFace.descriptor, null);
+
+    // Gaussian blur of 2 px at the scale of a 64 px face. Found only with a lower detector
+    // threshold (score ~0.5); the point here is that the sharpness gate rejects it.
+    const lenient = await loadFaceAnalyser({ minConfidence: 0.3 });
+    const group = await decodeImage(path.join(KNOWN, 'biden.jpg'));
+    const groupFace = largest(await lenient.detect({ time: 0, image: group }))!;
+    assert.ok(groupFace.usable);
+    const blurred = await transform(group, (s) => s.blur((2 * groupFace.box.width) / 64));
+    const blurredFace = largest(await lenient.detect({ time: 0, image: blurred }));
+    assert.ok(blurredFace, 'the detector still finds the blurred face');
+    assert.ok(blurredFace.score >= 0.4, 'not rejected for its detector score');
+    assert.equal(blurredFace.usable, false);
+    assert.equal(blurredFace.descriptor, null);
+    assert.ok(blurredFace.quality < groupFace.quality);
+    t.diagnostic(
+      `quality sharp ${sharpFace.quality} (w=${sharpFace.box.width}), tiny ${tinyFace.quality} (w=${tinyFace.box.width}); group photo face ${groupFace.quality}, blurred ${blurredFace.quality} (score ${blurredFace.score})`,
+    );
+  });
+});
+
+describe('face tracks in a real video', { skip: sharedDataMissing('faces/face_recognition/short_hamilton_clip.mp4') }, () => {
+  it('finds tracks in the Hamilton clip at 2 fps and matches them to reference photos', async (t) => {
+    const clip = path.join(KNOWN, 'short_hamilton_clip.mp4');
+    const probe = await probeMedia(clip);
+    await loadFaceAnalyser(); // weights load outside the timing below
+    const started = performance.now();
+    const result = await analyseVideoFaces(clip, probe, { fps: 2, maxSide: 640 });
+    const msPerFrame = (performance.now() - started) / result.framesSampled;
+
+    assert.ok(result.framesSampled >= 19 && result.framesSampled <= 21, `sampled ${result.framesSampled} frames`);
+    assert.ok(result.tracks.length >= 2, 'several people appear');
+    assert.equal(
+      result.tracks.reduce((n, track) => n + track.detections.length, 0),
+      result.detections.length,
+      'every detection is in exactly one track',
+    );
+    t.diagnostic(`${result.framesSampled} frames of ${probe.width}x${probe.height}, ${msPerFrame.toFixed(0)} ms per frame (decode + detect)`);
+    t.diagnostic(`${result.detections.length} detections, ${result.detections.filter((d) => d.usable).length} usable, ${result.tracks.length} tracks`);
+
+    const references = new Map<string, Float32Array>();
+    for (const [name, file] of [
+      ['Lin-Manuel Miranda', 'lin-manuel-miranda.png'],
+      ['Barack Obama', 'obama.jpg'],
+      ['Alex Lacamoire', 'alex-lacamoire.png'],
+      ['Joe Biden', 'biden.jpg'],
+    ] as const) {
+      const face = largest((await analyseImageFaces(path.join(KNOWN, file))).detections);
+      if (face?.descriptor) references.set(name, l2Normalise(face.descriptor)!);
+    }
+    for (const track of result.tracks) {
+      const usable = track.detections.filter((d) => d.usable).length;
+      const nearest = track.embedding
+        ? [...references]
+            .map(([name, ref]) => ({ name, distance: faceDistance(track.embedding!, ref) }))
+            .sort((a, b) => a.distance - b.distance)[0]
+        : undefined;
+      const match =
+        nearest === undefined
+          ? 'no embedding'
+          : `${nearest.distance < SAME_PERSON_EMBEDDING_DISTANCE ? 'MATCH' : 'nearest'} ${nearest.name} ${nearest.distance.toFixed(3)}`;
+      const first = track.detections[0]!.box;
+      t.diagnostic(
+        `track ${track.start.toFixed(1)}–${track.end.toFixed(1)} s, ${track.detections.length} detections (${usable} usable), ` +
+          `quality ${track.quality.toFixed(2)}, first box ${first.x},${first.y} ${first.width}x${first.height}: ${match}`,
+      );
+    }
+
+    // By eye, Lin-Manuel Miranda is in close-up from ~4.5 to ~8.5 s (not ground truth; see ../shared/data/README.md).
+    const lin = references.get('Lin-Manuel Miranda');
+    assert.ok(lin, 'the reference photo of Lin-Manuel Miranda has a usable face');
+    const linTracks = result.tracks.filter((tr) => tr.embedding && faceDistance(tr.embedding, lin) < SAME_PERSON_EMBEDDING_DISTANCE);
+    assert.ok(linTracks.length >= 1, 'a track matches Lin-Manuel Miranda');
+    assert.ok(linTracks.some((tr) => tr.start <= 6 && tr.end >= 6.5), 'the match covers the close-up');
+
+    // The out-of-focus audience member at the top left of the last shot is found but not recognised.
+    const background = result.detections.filter((d) => d.time >= 8 && d.box.x + d.box.width / 2 < 120);
+    assert.ok(background.length > 0, 'the blurred background face is detected');
+    assert.ok(background.every((d) => !d.usable && d.descriptor === null));
+  });
+});
