@@ -5,7 +5,8 @@ import { pino, type Logger } from 'pino';
 import { RequestAuthenticator } from './api/auth/request-authenticator.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config.js';
-import { createIndexJob } from './jobs/handlers/index-job.js';
+import { createAiLabelJob } from './jobs/handlers/ai-label-job.js';
+import { createFaceJob } from './jobs/handlers/face-job.js';
 import { createIngestJob } from './jobs/handlers/ingest-job.js';
 import { createMmJob, modelNotInstalledMessage } from './jobs/handlers/mm-job.js';
 import { JobScheduler } from './jobs/scheduler.js';
@@ -62,7 +63,9 @@ export class App {
       {
         ingest,
         mm: createMmJob({ store: this.store, files, pool: this.pool, catalog: this.catalog, analysis: config.analysis }),
-        face: createIndexJob('face'), aiLabel: createIndexJob('aiLabel') },
+        face: createFaceJob({ store: this.store, pool: this.pool, analysis: config.analysis }),
+        aiLabel: createAiLabelJob({ store: this.store, files, pool: this.pool, analysis: config.analysis }),
+      },
       { concurrency: config.workers * 2, maxAttempts: config.jobMaxAttempts, retryBaseMs: config.jobRetryBaseMs },
       this.log.child({ component: 'jobs' }),
     );

@@ -1,4 +1,7 @@
+import { analyseFaces } from './tasks/analyse-faces.js';
+import { analyseKeyframeText } from './tasks/analyse-keyframe-text.js';
 import { embedKeyframes } from './tasks/embed-keyframes.js';
+import { transcribe } from './tasks/transcribe.js';
 import { segmentMedia } from '../analysis/segments/segment-media.js';
 import { probeMedia } from '../media/ffprobe.js';
 import { probeImage } from '../media/image-probe.js';
@@ -28,8 +31,12 @@ export default async function runTask(task: WorkerTask): Promise<unknown> {
         return await prepareMedia(task);
       case 'embed-keyframes':
         return await embedKeyframes(task);
-      default:
-        throw new Error(`worker task ${task.task} is not available in this build`);
+      case 'analyse-faces':
+        return await analyseFaces(task);
+      case 'analyse-keyframe-text':
+        return await analyseKeyframeText(task);
+      case 'transcribe':
+        return await transcribe(task);
     }
   } catch (error) {
     throw encodeWorkerError(error);

@@ -52,6 +52,15 @@ export function createAiLabelJob(deps: { store: Store; files: MediaFiles; pool: 
   };
 }
 
+/**
+ * Labels scored below this are not stored: CenterNet's own 0.2 cut-off lets through guesses such as
+ * "bird" or "scissors" at 0.22-0.26 on a plain text image, which would pollute search.
+ */
+const MIN_STORED_LABEL_SCORE = 0.3;
+/** OCR lines below this confidence, and lone Latin characters, are recogniser noise on logos and texture. */
+const MIN_STORED_OCR_CONFIDENCE = 0.5;
+const CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+
 /** The segment containing `time` (the last one starting at or before it). */
 function segmentAt(segments: StoredSegment[], time: number): StoredSegment | undefined {
   let found: StoredSegment | undefined;
@@ -65,6 +74,7 @@ function segmentAt(segments: StoredSegment[], time: number): StoredSegment | und
 function segmentLabels(labels: LabelHit[], segments: StoredSegment[]): NewSegmentText[] {
   const best = new Map<string, NewSegmentText>();
   for (const hit of labels) {
+    if (hit.score < MIN_STORED_LABEL_SCORE) continue;
     const segment = segmentAt(segments, hit.time);
     const key = `${segment?.id ?? -1}\u0000${hit.label}`;
     const previous = best.get(key);
@@ -88,7 +98,8 @@ function segmentOcr(lines: OcrLine[], segments: StoredSegment[]): NewSegmentText
   const best = new Map<string, NewSegmentText>();
   for (const line of lines) {
     const text = line.text.trim();
-    if (text === '') continue;
+    if (line.confidence < MIN_STORED_OCR_CONFIDENCE) continue;
+    if ([...text].length < 2 && !CJK.test(text)) continue;
     const segment = segmentAt(segments, line.time);
     const key = `${segment?.id ?? -1}\u0000${text}`;
     const previous = best.get(key);

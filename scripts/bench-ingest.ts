@@ -1,0 +1,173 @@
+/**
+ * Ingest throughput on the real media in ../shared/data: images per second and video realtime
+ * factor per analyser, for the product's pipeline (worker pool, models loaded once per worker,
+ * analysers in parallel) against a naive sequential baseline (the same analysers, one asset and one
+ * step after another on a single thread) measured in the same run.
+ *
+ *   npm run bench:ingest -- [--images 24] [--out docs/benchmarks/ingest.md]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SEGMENT_PLAN } from '../src/analysis/segments/segment-planner.js';
+import { loadConfig } from '../src/config.js';
+import { analyseFaces } from '../src/jobs/tasks/analyse-faces.js';
+import { analyseKeyframeText } from '../src/jobs/tasks/analyse-keyframe-text.js';
+import { transcribe } from '../src/jobs/tasks/transcribe.js';
+import { WorkerPool } from '../src/jobs/worker-pool.js';
+import type { PrepareMediaResult } from '../src/jobs/worker-tasks.js';
+import { probeMedia } from '../src/media/ffprobe.js';
+import { probeImage } from '../src/media/image-probe.js';
+import { segmentMedia } from '../src/analysis/segments/segment-media.js';
+import type { MediaProbe } from '../src/types.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const SHARED = path.resolve(process.env.MEDIASEARCH_SHARED_DATA ?? path.join(here, '../../../shared/data'));
+
+function arg(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
+}
+
+const imageCount = Number(arg('images', '24'));
+const outFile = path.resolve(arg('out', path.join(here, '../../docs/benchmarks/ingest.md')));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
+const speechEngine = loadConfig().analysis.speechEngine;
+
+interface Asset {
+  name: string;
+  file: string;
+  probe: MediaProbe;
+}
+
+async function probe(file: string): Promise<MediaProbe> {
+  return (await probeImage(file)) ?? probeMedia(file);
+}
+
+function keyframeInputs(prepared: PrepareMediaResult, folder: string) {
+  return prepared.segments.flatMap((s) => s.keyframes.map((k) => ({ time: k.frameTime, file: path.join(folder, k.file) })));
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+  const start = performance.now();
+  const value = await work();
+  return { value, seconds: (performance.now() - start) / 1000 };
+}
+
+type StepTimes = { segment: number; face: number; text: number; speech: number; total: number };
+
+/** The naive baseline: every step of every asset in turn, on this thread. */
+async function sequential(assets: Asset[]): Promise<StepTimes> {
+  const times: StepTimes = { segment: 0, face: 0, text: 0, speech: 0, total: 0 };
+  const start = performance.now();
+  for (const [i, asset] of assets.entries()) {
+    const folder = path.join(work, `seq-${i}`);
+    const seg = await timed(() => segmentMedia(asset.file, asset.probe, folder, DEFAULT_SEGMENT_PLAN));
+    times.segment += seg.seconds;
+    const prepared = { probe: asset.probe, thumbnail: false, ...seg.value };
+    times.face += (await timed(() => analyseFaces({ task: 'analyse-faces', path: asset.file, probe: asset.probe, fps: 2 }))).seconds;
+    times.text += (await timed(() => analyseKeyframeText({ task: 'analyse-keyframe-text', frames: keyframeInputs(prepared, folder) }))).seconds;
+    if (asset.probe.kind !== 'image' && asset.probe.audioCodec) {
+      times.speech += (await timed(() => transcribe({ task: 'transcribe', path: asset.file, engine: speechEngine }))).seconds;
+    }
+  }
+  times.total = (performance.now() - start) / 1000;
+  return times;
+}
+
+/** The product's way: the worker pool, each asset's analysers in parallel once it is segmented. */
+async function pooled(pool: WorkerPool, assets: Asset[]): Promise<StepTimes> {
+  const times: StepTimes = { segment: 0, face: 0, text: 0, speech: 0, total: 0 };
+  const start = performance.now();
+  await Promise.all(
+    assets.map(async (asset, i) => {
+      const folder = path.join(work, `pool-${i}`);
+      const seg = await timed(() =>
+        pool.run({
+          task: 'prepare-media',
+          path: asset.file,
+          thumbnailPath: path.join(work, `pool-${i}-thumb.jpg`),
+          keyframeDir: folder,
+          segmentation: DEFAULT_SEGMENT_PLAN,
+        }),
+      );
+      times.segment += seg.seconds;
+      await Promise.all([
+        timed(() => pool.run({ task: 'analyse-faces', path: asset.file, probe: asset.probe, fps: 2 })).then((r) => (times.face += r.seconds)),
+        timed(() => pool.run({ task: 'analyse-keyframe-text', frames: keyframeInputs(seg.value, folder) })).then((r) => (times.text += r.seconds)),
+        asset.probe.kind !== 'image' && asset.probe.audioCodec
+          ? timed(() => pool.run({ task: 'transcribe', path: asset.file, engine: speechEngine })).then((r) => (times.speech += r.seconds))
+          : Promise.resolve(),
+      ]);
+    }),
+  );
+  times.total = (performance.now() - start) / 1000;
+  return times;
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(SHARED)) {
+    console.error(`bench:ingest needs the shared data at ${SHARED} (set MEDIASEARCH_SHARED_DATA)`);
+    process.exit(2);
+  }
+  const imageDir = path.join(SHARED, 'flickr8k-cn-dev/images');
+  const images: Asset[] = [];
+  for (const name of fs.readdirSync(imageDir).filter((f) => f.endsWith('.jpg')).sort().slice(0, imageCount)) {
+    const file = path.join(imageDir, name);
+    images.push({ name, file, probe: await probe(file) });
+  }
+  const videoFiles = [
+    ...fs.readdirSync(path.join(SHARED, 'videos')).filter((f) => /\.(mp4|mpg|avi)$/.test(f)).map((f) => path.join(SHARED, 'videos', f)),
+    path.join(SHARED, 'faces/face_recognition/short_hamilton_clip.mp4'),
+  ];
+  const videos: Asset[] = [];
+  for (const file of videoFiles) videos.push({ name: path.basename(file), file, probe: await probe(file) });
+  const videoSeconds = videos.reduce((sum, v) => sum + (v.probe.duration ?? 0), 0);
+
+  // Warm both sides up (model loading is a one-off cost per thread, not throughput).
+  const threads = loadConfig().workers;
+  const pool = new WorkerPool(threads);
+  const warm = images.slice(0, 1);
+  await sequential(warm);
+  await Promise.all(Array.from({ length: threads }, () => pooled(pool, warm)));
+
+  console.error(`images: ${images.length}; videos: ${videos.length} (${videoSeconds.toFixed(1)} s); worker threads: ${threads}`);
+  const seqImages = await sequential(images);
+  const poolImages = await pooled(pool, images);
+  const seqVideos = await sequential(videos);
+  const poolVideos = await pooled(pool, videos);
+  await pool.close();
+
+  const perImage = (t: StepTimes, step: keyof StepTimes) => (t[step] > 0 ? (images.length / t[step]).toFixed(2) : '–');
+  const realtime = (t: StepTimes, step: keyof StepTimes) => (t[step] > 0 ? `${(videoSeconds / t[step]).toFixed(1)}×` : '–');
+  const lines = [
+    '# Ingest throughput',
+    '',
+    `Command: \`npm run bench:ingest -- --images ${imageCount}\` · ${new Date().toISOString().slice(0, 10)} · ` +
+      `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}) · Node ${process.version} · ${threads} worker threads`,
+    '',
+    `Images: the first ${images.length} photos of flickr8k-cn-dev. Videos: ${videos.map((v) => v.name).join(', ')} ` +
+      `(${videoSeconds.toFixed(1)} s in all). Faces are sampled at 2 fps; labels and OCR run on keyframes; speech with ` +
+      `${speechEngine === 'none' ? 'no engine' : 'pocketsphinx where installed'}. The visual-language model (mm) is not ` +
+      'part of this run unless installed (none can be downloaded on the benchmark machine).',
+    '',
+    'Per-step figures are the step\'s own time summed over assets (steps overlap in the pooled run, so they add up to more than the wall time). The last row is wall time for everything.',
+    '',
+    '| step | images/s sequential | images/s pooled | video realtime sequential | video realtime pooled |',
+    '|---|---|---|---|---|',
+    ...(['segment', 'face', 'text', 'speech', 'total'] as const).map(
+      (step) =>
+        `| ${{ segment: 'probe + segments + keyframes', face: 'faces (detect, describe, track)', text: 'labels + OCR', speech: 'speech', total: '**all (wall)**' }[step]} | ` +
+        `${perImage(seqImages, step)} | ${perImage(poolImages, step)} | ${realtime(seqVideos, step)} | ${realtime(poolVideos, step)} |`,
+    ),
+    '',
+  ];
+  const report = lines.join('\n');
+  console.log(report);
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, report);
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+await main();

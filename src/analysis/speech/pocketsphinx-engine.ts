@@ -1,0 +1,167 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { MediaError } from '../../media/media-error.js';
+import { ProcessError, runProcess } from '../../media/run-process.js';
+import type { TranscriptPiece } from '../types.js';
+import { DEFAULT_PIECE_OPTIONS, parsePocketsphinxTimes, wordsToPieces, type PieceOptions } from './pocketsphinx-output.js';
+import type { SpeechEngine } from './speech-engine.js';
+
+export interface PocketsphinxOptions {
+  /** Program name or path; Debian's pocketsphinx package installs pocketsphinx_continuous. */
+  binary?: string;
+  /** Model folder as Debian's pocketsphinx-en-us lays it out: en-us/ (acoustic), en-us.lm.bin, cmudict-en-us.dict. */
+  modelDir?: string;
+  pieces?: PieceOptions;
+}
+
+export const DEFAULT_POCKETSPHINX_BINARY = 'pocketsphinx_continuous';
+export const DEFAULT_POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
+
+/** A pocketsphinx installation that was found complete. */
+export interface PocketsphinxSetup {
+  binary: string;
+  acousticModel: string;
+  languageModel: string;
+  dictionary: string;
+  pieces: PieceOptions;
+}
+
+export type PocketsphinxLookup = { ok: true; setup: PocketsphinxSetup } | { ok: false; problem: string };
+
+/**
+ * Loudness the audio is brought to before decoding (EBU R128 integrated, LUFS). pocketsphinx
+ * normalises cepstra with a running mean that starts from the model's cmninit, which matches
+ * fairly quiet speech: on full-scale audio the first utterance is mostly misrecognised until the
+ * mean catches up. Measured on espeak-ng sentences, -30 LUFS got the first utterance right where
+ * the unnormalised audio ("hello world" → "oh wow really") and -23 LUFS did not.
+ */
+const TARGET_LOUDNESS_LUFS = -30;
+
+/** Finds the pocketsphinx program and model files without running anything. */
+export async function findPocketsphinx(options: PocketsphinxOptions = {}): Promise<PocketsphinxLookup> {
+  const binaryName = options.binary ?? DEFAULT_POCKETSPHINX_BINARY;
+  const binary = await findExecutable(binaryName);
+  if (binary === null) return { ok: false, problem: `${binaryName} not found on PATH (Debian package: pocketsphinx)` };
+  const modelDir = options.modelDir ?? DEFAULT_POCKETSPHINX_MODEL_DIR;
+  const setup: PocketsphinxSetup = {
+    binary,
+    acousticModel: path.join(modelDir, 'en-us'),
+    languageModel: path.join(modelDir, 'en-us.lm.bin'),
+    dictionary: path.join(modelDir, 'cmudict-en-us.dict'),
+    pieces: options.pieces ?? DEFAULT_PIECE_OPTIONS,
+  };
+  for (const file of [path.join(setup.acousticModel, 'mdef'), setup.languageModel, setup.dictionary]) {
+    if (!(await readable(file))) {
+      return { ok: false, problem: `model file ${file} is missing (Debian package: pocketsphinx-en-us)` };
+    }
+  }
+  return { ok: true, setup };
+}
+
+/**
+ * English speech recognition with CMU pocketsphinx (Debian's 0.8+5prealpha build) and its US
+ * English model. ffmpeg first decodes the file's first audio stream to headerless 16 kHz mono
+ * 16-bit PCM in a temporary folder (about 115 MB per hour); pocketsphinx_continuous then cuts it
+ * into utterances at silences (its VAD) and reports word times and posteriors (`-time yes`).
+ * Streaming through a pipe instead is not possible from Node: child stdio are socket pairs, which
+ * pocketsphinx cannot open as `-infile /dev/stdin` (ENXIO). Recognition runs at roughly a third to
+ * a half of real time on one core.
+ */
+export class PocketsphinxEngine implements SpeechEngine {
+  readonly name = 'pocketsphinx/en-us';
+  readonly language = 'en-US';
+
+  constructor(private readonly setup: PocketsphinxSetup) {}
+
+  async transcribe(audioPath: string, options: { signal?: AbortSignal } = {}): Promise<TranscriptPiece[]> {
+    const { signal } = options;
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'mediasearch-speech-'));
+    try {
+      const pcm = path.join(folder, 'audio.raw');
+      if (!(await decodeAudio(audioPath, pcm, signal))) return [];
+      const seconds = (await fs.stat(pcm)).size / BYTES_PER_SECOND;
+      const { stdout } = await runProcess(
+        this.setup.binary,
+        [
+          '-infile', pcm, '-time', 'yes',
+          '-hmm', this.setup.acousticModel, '-lm', this.setup.languageModel, '-dict', this.setup.dictionary,
+        ],
+        // Far beyond its usual speed, so only a stuck decoder is stopped.
+        { timeoutMs: 60_000 + 4 * seconds * 1000, signal },
+      ).catch((error: unknown) => {
+        signal?.throwIfAborted();
+        if (!(error instanceof ProcessError)) throw error;
+        throw new Error(`${path.basename(this.setup.binary)} failed: ${describeFailure(error)}`, { cause: error });
+      });
+      return wordsToPieces(parsePocketsphinxTimes(stdout), this.setup.pieces);
+    } finally {
+      await fs.rm(folder, { recursive: true, force: true });
+    }
+  }
+}
+
+/** 16 kHz, 16-bit, mono. */
+const BYTES_PER_SECOND = 16_000 * 2;
+
+/**
+ * Writes the first audio stream as the PCM pocketsphinx reads; false when the file has no audio
+ * stream (a silent video has nothing to transcribe, which is not an error).
+ */
+async function decodeAudio(input: string, output: string, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await runProcess(
+      'ffmpeg',
+      [
+        '-nostdin', '-v', 'error', '-y', '-i', input, '-map', '0:a:0', '-vn', '-sn', '-dn',
+        '-af', `loudnorm=I=${TARGET_LOUDNESS_LUFS}`, '-ac', '1', '-ar', '16000', '-f', 's16le', output,
+      ],
+      { timeoutMs: 30 * 60_000, signal },
+    );
+    return true;
+  } catch (error) {
+    signal?.throwIfAborted();
+    if (!(error instanceof ProcessError)) throw error;
+    if (/matches no streams/.test(error.stderr)) return false;
+    // A missing ffmpeg or one that ran out of time says nothing about the file: try again later.
+    throw new MediaError(`ffmpeg could not decode the audio: ${describeFailure(error)}`, {
+      retryable: error.exitCode === null,
+      cause: error,
+    });
+  }
+}
+
+async function findExecutable(name: string): Promise<string | null> {
+  const candidates = name.includes('/')
+    ? [path.resolve(name)]
+    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+  for (const candidate of candidates) {
+    try {
+      await fs.access(candidate, fs.constants.X_OK);
+      if ((await fs.stat(candidate)).isFile()) return candidate;
+    } catch {
+      // not in this folder
+    }
+  }
+  return null;
+}
+
+async function readable(file: string): Promise<boolean> {
+  try {
+    await fs.access(file, fs.constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What went wrong, in one line: the runner's own message when the program was missing or stopped,
+ * else the last ERROR/FATAL line of its log (pocketsphinx logs mostly INFO) or its last line.
+ */
+function describeFailure(error: ProcessError): string {
+  if (error.exitCode === null) return error.message;
+  const lines = error.stderr.trim().split('\n').filter((line) => line.trim().length > 0);
+  const meaningful = lines.filter((line) => /^(ERROR|FATAL)\b/.test(line.trim()));
+  return (meaningful[meaningful.length - 1] ?? lines[lines.length - 1] ?? 'no error output').trim();
+}
