@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { generateMediaFixtures, tempDir } from '../helpers/fixtures.js';
 import { rpc, startServer, waitForJobs, type RunningServer } from '../helpers/server-harness.js';
+import { installedTinyModelEnv } from '../helpers/installed-tiny-model.js';
 
 describe('ICE actions over HTTP', () => {
   let server: RunningServer;
@@ -18,6 +19,7 @@ describe('ICE actions over HTTP', () => {
     server = await startServer({
       MEDIASEARCH_DATA_DIR: path.join(temp.dir, 'data'),
       MEDIASEARCH_FILE_ROOTS: path.join(temp.dir, 'media'),
+      ...(await installedTinyModelEnv(temp.dir)),
     });
     url = server.url;
   });

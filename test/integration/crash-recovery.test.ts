@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { generateMediaFixtures, tempDir } from '../helpers/fixtures.js';
 import { rpc, spawnServerProcess, waitForJobs } from '../helpers/server-harness.js';
+import { installedTinyModelEnv } from '../helpers/installed-tiny-model.js';
 
 const ASSETS = 40;
 
@@ -26,9 +27,13 @@ describe('crash recovery and graceful shutdown', () => {
   let media: ReturnType<typeof generateMediaFixtures>;
   let env: Record<string, string>;
 
-  before(() => {
+  before(async () => {
     media = generateMediaFixtures(path.join(temp.dir, 'media'));
-    env = { MEDIASEARCH_DATA_DIR: path.join(temp.dir, 'data'), MEDIASEARCH_FILE_ROOTS: path.join(temp.dir, 'media') };
+    env = {
+      MEDIASEARCH_DATA_DIR: path.join(temp.dir, 'data'),
+      MEDIASEARCH_FILE_ROOTS: path.join(temp.dir, 'media'),
+      ...(await installedTinyModelEnv(temp.dir)),
+    };
   });
   after(() => temp.cleanup());
 

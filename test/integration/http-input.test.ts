@@ -6,6 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateMediaFixtures, tempDir } from '../helpers/fixtures.js';
 import { rpc, startServer, waitForJobs, type RunningServer } from '../helpers/server-harness.js';
+import { installedTinyModelEnv } from '../helpers/installed-tiny-model.js';
 
 /** http(s) inputs are downloaded by the ingest job; the media host here is a loopback server on 127.0.0.2. */
 describe('http inputs', () => {
@@ -33,6 +34,7 @@ describe('http inputs', () => {
     server = await startServer({
       MEDIASEARCH_DATA_DIR: path.join(temp.dir, 'data'),
       MEDIASEARCH_URL_ALLOW_CIDRS: '127.0.0.2/32',
+      ...(await installedTinyModelEnv(temp.dir)),
     });
   });
   after(async () => {

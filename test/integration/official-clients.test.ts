@@ -7,6 +7,7 @@ import OpenApi from '@alicloud/openapi-client';
 import TeaUtil from '@alicloud/tea-util';
 import { generateMediaFixtures, tempDir } from '../helpers/fixtures.js';
 import { startServer, waitFor, type RunningServer } from '../helpers/server-harness.js';
+import { installedTinyModelEnv } from '../helpers/installed-tiny-model.js';
 
 const ACCESS_KEY_ID = 'LTAItestkey';
 const ACCESS_KEY_SECRET = 'test-secret-不要告诉别人';
@@ -27,6 +28,7 @@ describe('official Alibaba Cloud clients against the running server', () => {
       MEDIASEARCH_DATA_DIR: path.join(temp.dir, 'data'),
       MEDIASEARCH_FILE_ROOTS: path.join(temp.dir, 'media'),
       MEDIASEARCH_ACCESS_KEYS: `${ACCESS_KEY_ID}:${ACCESS_KEY_SECRET},other:other-secret`,
+      ...(await installedTinyModelEnv(temp.dir)),
     });
   });
   after(async () => {
