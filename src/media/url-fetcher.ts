@@ -211,18 +211,26 @@ async function saveBody(
   host: string,
 ): Promise<number> {
   let bytes = 0;
-  await pipeline(
-    response,
-    async function* countBytes(source: AsyncIterable<Buffer>) {
-      for await (const chunk of source) {
-        bytes += chunk.length;
-        if (bytes > maxBytes) throw tooLargeError(host, maxBytes);
-        yield chunk;
-      }
-    },
-    createWriteStream(partPath),
-    { signal },
-  );
+  const file = createWriteStream(partPath);
+  try {
+    await pipeline(
+      response,
+      async function* countBytes(source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          bytes += chunk.length;
+          if (bytes > maxBytes) throw tooLargeError(host, maxBytes);
+          yield chunk;
+        }
+      },
+      file,
+      { signal },
+    );
+  } catch (error) {
+    // The file may still be opening when the body fails; wait until it is closed, or the caller's
+    // clean-up would remove the .part before it exists and leave it behind.
+    if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
+    throw error;
+  }
   return bytes;
 }
 
