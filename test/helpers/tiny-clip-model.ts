@@ -3,6 +3,7 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import type { ModelSpec } from '../../src/models/model-spec.js';
+import { seededRandom } from './seeded-random.js';
 
 const { onnx } = onnxProto;
 
@@ -53,17 +54,7 @@ const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
 const { DataType } = onnx.TensorProto;
 const { AttributeType } = onnx.AttributeProto;
 
-/** mulberry32: small, seedable, good enough for weights. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function uniform(next: () => number, count: number, scale: number): Float32Array {
   return Float32Array.from({ length: count }, () => (next() * 2 - 1) * scale);

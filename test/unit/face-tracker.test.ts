@@ -9,6 +9,7 @@ import {
   linkFaceTracks,
   representativeEmbedding,
 } from '../../src/analysis/face/face-tracker.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /*
  * Everything below is synthetic: hand-made boxes and pseudo-random 128-d "descriptors" built to
@@ -16,17 +17,7 @@ import {
  * the linking logic only; the real recogniser is exercised in test/integration/face-analyser.test.ts.
  */
 
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = seededRandom;
 
 function syntheticIdentity(seed: number): Float32Array {
   const next = random(seed);
