@@ -3,6 +3,7 @@ import { initialSchema } from './001-initial-schema.js';
 import { jobClaims } from './002-job-claims.js';
 import { analysisSchema } from './003-analysis.js';
 import { textSearchSchema } from './004-text-search.js';
+import { vectorChanges } from './005-vector-changes.js';
 
 /** Ordered forward migrations; the schema version is the position in this list (PRAGMA user_version). */
 export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   jobClaims,
   analysisSchema,
   textSearchSchema,
+  vectorChanges,
 ];
