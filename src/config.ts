@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { resolveModelDir } from './models/model-paths.js';
 import { DEFAULT_MM_MODEL } from './models/registry.js';
 import { DEFAULT_URL_FETCH_POLICY, validateCidrs, type UrlFetchPolicy } from './media/url-policy.js';
 
@@ -148,7 +149,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxClockSkewMs: integer(env, 'MEDIASEARCH_MAX_CLOCK_SKEW_MS', 15 * 60_000, 1000, 24 * 3600_000),
     logLevel: logLevel(env),
     analysis: {
-      modelDir: path.resolve(env.MEDIASEARCH_MODEL_DIR?.trim() || path.join(dataDir, 'models')),
+      modelDir: resolveModelDir(env),
       mmModel: env.MEDIASEARCH_MM_MODEL?.trim() || DEFAULT_MM_MODEL,
       segmentMaxSeconds: decimal(env, 'MEDIASEARCH_SEGMENT_MAX_SECONDS', 10, 0.5, 3600),
       keyframeEverySeconds: decimal(env, 'MEDIASEARCH_KEYFRAME_EVERY_SECONDS', 5, 0.5, 3600),

@@ -71,52 +71,51 @@ function segmentAt(segments: StoredSegment[], time: number): StoredSegment | und
   return found ?? segments[0];
 }
 
-function segmentLabels(labels: LabelHit[], segments: StoredSegment[]): NewSegmentText[] {
+/** A keyframe finding before it is assigned to its segment. */
+interface TimedText {
+  time: number;
+  key: string;
+  text: Omit<NewSegmentText, 'segmentId' | 'from' | 'to'>;
+}
+
+/** Keeps one row per (segment, key), the most confident, spanning its segment. */
+function bestPerSegment(found: TimedText[], segments: StoredSegment[]): NewSegmentText[] {
   const best = new Map<string, NewSegmentText>();
-  for (const hit of labels) {
-    if (hit.score < MIN_STORED_LABEL_SCORE) continue;
-    const segment = segmentAt(segments, hit.time);
-    const key = `${segment?.id ?? -1}\u0000${hit.label}`;
-    const previous = best.get(key);
-    if (previous && (previous.confidence ?? 0) >= hit.score) continue;
-    best.set(key, {
-      segmentId: segment?.id ?? null,
-      source: 'label',
-      label: hit.label,
-      text: hit.label,
-      textZh: hit.labelZh,
-      confidence: hit.score,
-      from: segment?.from ?? hit.time,
-      to: segment?.to ?? hit.time,
-      box: hit.box,
-    });
+  for (const { time, key, text } of found) {
+    const segment = segmentAt(segments, time);
+    const slot = `${segment?.id ?? -1}\u0000${key}`;
+    const previous = best.get(slot);
+    if (previous && (previous.confidence ?? 0) >= (text.confidence ?? 0)) continue;
+    best.set(slot, { ...text, segmentId: segment?.id ?? null, from: segment?.from ?? time, to: segment?.to ?? time });
   }
   return [...best.values()];
 }
 
+function segmentLabels(labels: LabelHit[], segments: StoredSegment[]): NewSegmentText[] {
+  return bestPerSegment(
+    labels
+      .filter((hit) => hit.score >= MIN_STORED_LABEL_SCORE)
+      .map((hit) => ({
+        time: hit.time,
+        key: hit.label,
+        text: { source: 'label', label: hit.label, text: hit.label, textZh: hit.labelZh, confidence: hit.score, box: hit.box },
+      })),
+    segments,
+  );
+}
+
 function segmentOcr(lines: OcrLine[], segments: StoredSegment[]): NewSegmentText[] {
-  const best = new Map<string, NewSegmentText>();
-  for (const line of lines) {
-    const text = line.text.trim();
-    if (line.confidence < MIN_STORED_OCR_CONFIDENCE) continue;
-    if ([...text].length < 2 && !CJK.test(text)) continue;
-    const segment = segmentAt(segments, line.time);
-    const key = `${segment?.id ?? -1}\u0000${text}`;
-    const previous = best.get(key);
-    if (previous && (previous.confidence ?? 0) >= line.confidence) continue;
-    best.set(key, {
-      segmentId: segment?.id ?? null,
-      source: 'ocr',
-      label: null,
-      text,
-      textZh: null,
-      confidence: line.confidence,
-      from: segment?.from ?? line.time,
-      to: segment?.to ?? line.time,
-      box: line.box,
-    });
-  }
-  return [...best.values()];
+  return bestPerSegment(
+    lines
+      .map((line) => ({ line, text: line.text.trim() }))
+      .filter(({ line, text }) => line.confidence >= MIN_STORED_OCR_CONFIDENCE && ([...text].length >= 2 || CJK.test(text)))
+      .map(({ line, text }) => ({
+        time: line.time,
+        key: text,
+        text: { source: 'ocr', label: null, text, textZh: null, confidence: line.confidence, box: line.box },
+      })),
+    segments,
+  );
 }
 
 function transcriptTexts(pieces: TranscriptPiece[], segments: StoredSegment[]): NewSegmentText[] {
