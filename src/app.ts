@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { RequestAuthenticator } from './api/auth/request-authenticator.js';
+import { FileUrlSigner } from './api/file-url-signer.js';
+import { MediaFileUrls } from './api/media-file-urls.js';
 import { buildServer } from './api/server.js';
 import type { Config } from './config.js';
 import { createAiLabelJob } from './jobs/handlers/ai-label-job.js';
@@ -15,8 +17,13 @@ import { InputResolver } from './media/input-resolver.js';
 import { createModelCatalog, type ModelCatalog } from './models/model-catalog.js';
 import { isModelInstalled } from './models/model-paths.js';
 import { MODEL_REGISTRY } from './models/registry.js';
+import { AiLabelSearchService } from './services/ai-label-search-service.js';
 import { LibraryService } from './services/library-service.js';
+import { MediaQueryService } from './services/media-query-service.js';
 import { MediaService } from './services/media-service.js';
+import { DEFAULT_SEARCH_SETTINGS, SearchService } from './services/search-service.js';
+import { QueryEncoder } from './search/query-encoder.js';
+import { VectorIndexRegistry } from './search/vector-index-registry.js';
 import { UploadService } from './services/upload-service.js';
 import { MediaFiles } from './store/media-files.js';
 import { Store } from './store/store.js';
@@ -31,6 +38,8 @@ export class App {
   readonly log: Logger;
   private readonly pool: WorkerPool;
   private readonly uploads: UploadService;
+  private readonly vectorIndexes: VectorIndexRegistry;
+  readonly search: SearchService;
   private ready = false;
   private housekeeping: NodeJS.Timeout | undefined;
 
@@ -71,15 +80,29 @@ export class App {
     );
     const libraries = new LibraryService(this.store, this.scheduler, files);
     const media = new MediaService(this.store, libraries, this.scheduler, resolver, files);
+    this.vectorIndexes = new VectorIndexRegistry(this.store.db, path.join(config.dataDir, 'vector-index'), this.log);
+    this.search = new SearchService(
+      this.store,
+      libraries,
+      media,
+      new QueryEncoder(this.catalog, config.analysis.modelDir),
+      this.vectorIndexes,
+      { ...DEFAULT_SEARCH_SETTINGS, minScore: config.searchMinScore, mmModel: config.analysis.mmModel },
+      this.log.child({ component: 'search' }),
+    );
+    const urlSigner = FileUrlSigner.loadOrCreate(config.dataDir);
+    const aiLabelSearch = new AiLabelSearchService(this.store, libraries, new MediaFileUrls(urlSigner));
     this.uploads = new UploadService(files, config.maxMediaBytes);
     libraries.ensureDefaultLibrary();
     this.server = buildServer({
-      context: { libraries, media },
+      context: { libraries, media, aiLabelSearch, mediaQuery: new MediaQueryService(this.store, libraries), search: this.search },
       authenticator: new RequestAuthenticator({ keys: config.accessKeys, maxClockSkewMs: config.maxClockSkewMs }),
       uploads: this.uploads,
       logger: this.log,
       isReady: () => this.ready,
       health: () => ({ jobs: this.store.jobs.countsByState(), workers: config.workers }),
+      mediaFiles: { store: this.store, files, signer: urlSigner },
+      publicUrl: config.publicUrl,
     });
   }
 
@@ -87,6 +110,7 @@ export class App {
   async start(): Promise<string> {
     await this.retryJobsOfInstalledModel();
     this.scheduler.start();
+    this.vectorIndexes.start();
     this.housekeeping = setInterval(() => this.removeStaleUploads(), 3600_000).unref();
     this.removeStaleUploads();
     const address = await this.server.listen({ host: this.config.host, port: this.config.port });
@@ -101,6 +125,8 @@ export class App {
     await this.server.close();
     await this.scheduler.stop(this.config.shutdownGraceMs);
     await this.pool.close();
+    await this.search.close();
+    await this.vectorIndexes.close();
     this.store.close();
   }
 

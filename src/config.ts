@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { resolveModelDir } from './models/model-paths.js';
 import { DEFAULT_MM_MODEL } from './models/registry.js';
+import { DEFAULT_SEARCH_MIN_SCORE } from './search/hybrid/relevance.js';
 import { DEFAULT_URL_FETCH_POLICY, validateCidrs, type UrlFetchPolicy } from './media/url-policy.js';
 
 /**
@@ -16,6 +17,12 @@ export interface Config {
   readonly accessKeys: ReadonlyMap<string, string>;
   /** Allow an unauthenticated server to listen on a non-loopback address. */
   readonly allowInsecureBind: boolean;
+  /**
+   * Base of the absolute URLs put in responses (CoverUrl, Snapshots, Image), e.g.
+   * https://media.example.com or https://example.com/mediasearch (MEDIASEARCH_PUBLIC_URL).
+   * Absent: each request's own scheme and host (src/api/public-base-url.ts).
+   */
+  readonly publicUrl: string | undefined;
   readonly fileRoots: readonly string[];
   /** How http(s) inputs may be fetched (MEDIASEARCH_ALLOW_PRIVATE_URLS, _URL_ALLOW_CIDRS, _MAX_MEDIA_BYTES, _DOWNLOAD_TIMEOUT_MS). */
   readonly urlPolicy: UrlFetchPolicy;
@@ -27,6 +34,8 @@ export interface Config {
   readonly maxClockSkewMs: number;
   readonly logLevel: string;
   readonly analysis: AnalysisConfig;
+  /** Relevance floor of natural-language search, 0–1 (MEDIASEARCH_SEARCH_MIN_SCORE; docs/search.md). */
+  readonly searchMinScore: number;
 }
 
 /** How media is analysed (segments, models, sampling); passed to the worker threads as plain data. */
@@ -94,6 +103,23 @@ function list(env: Env, name: string): string[] {
     .filter((item) => item.length > 0);
 }
 
+/** An absolute http(s) URL without query, fragment or credentials, kept without a trailing slash. */
+function publicUrl(env: Env): string | undefined {
+  const raw = env.MEDIASEARCH_PUBLIC_URL?.trim();
+  if (!raw) return undefined;
+  const problem = `MEDIASEARCH_PUBLIC_URL must be an absolute http(s) URL such as https://media.example.com, got "${raw}"`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(problem);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`${problem} (no query, fragment or user:password)`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 function parseAccessKeys(raw: string | undefined): Map<string, string> {
   const keys = new Map<string, string>();
   for (const pair of (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean)) {
@@ -133,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     accessKeys: parseAccessKeys(env.MEDIASEARCH_ACCESS_KEYS),
     allowInsecureBind: flag(env, 'MEDIASEARCH_ALLOW_INSECURE_BIND'),
+    publicUrl: publicUrl(env),
     fileRoots: list(env, 'MEDIASEARCH_FILE_ROOTS').map((root) => path.resolve(root)),
     urlPolicy: {
       ...DEFAULT_URL_FETCH_POLICY,
@@ -148,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGraceMs: integer(env, 'MEDIASEARCH_SHUTDOWN_GRACE_MS', 10_000, 0, 3600_000),
     maxClockSkewMs: integer(env, 'MEDIASEARCH_MAX_CLOCK_SKEW_MS', 15 * 60_000, 1000, 24 * 3600_000),
     logLevel: logLevel(env),
+    searchMinScore: decimal(env, 'MEDIASEARCH_SEARCH_MIN_SCORE', DEFAULT_SEARCH_MIN_SCORE, 0, 1),
     analysis: {
       modelDir: resolveModelDir(env),
       mmModel: env.MEDIASEARCH_MM_MODEL?.trim() || DEFAULT_MM_MODEL,

@@ -6,6 +6,7 @@ import type { RequestAuthenticator } from './auth/request-authenticator.js';
 import type { SignedRequest } from './auth/signed-request.js';
 import { ApiError } from './errors.js';
 import { Params } from './params.js';
+import { requestBaseUrl } from './public-base-url.js';
 
 export const API_VERSION = '2020-11-09';
 
@@ -20,7 +21,13 @@ const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
  */
 export function registerRpcRoute(
   app: FastifyInstance,
-  deps: { context: ActionContext; authenticator: RequestAuthenticator; isReady: () => boolean },
+  deps: {
+    context: ActionContext;
+    authenticator: RequestAuthenticator;
+    isReady: () => boolean;
+    /** MEDIASEARCH_PUBLIC_URL: the base of absolute URLs in responses, instead of the request's own. */
+    publicUrl?: string | undefined;
+  },
 ): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const requestId = newRequestId();
@@ -52,7 +59,7 @@ export function registerRpcRoute(
           `The Action "${actionName.slice(0, 100)}" is not supported. Supported actions: ${[...ACTIONS.keys()].join(', ')}.`,
         );
       }
-      const result = await action.handle(new Params(params), deps.context);
+      const result = await action.handle(new Params(params), deps.context, { baseUrl: requestBaseUrl(request, deps.publicUrl) });
       return reply.code(200).send({ RequestId: requestId, ...result, Success: 'true', Code: '200' });
     } catch (error) {
       return sendError(reply, requestId, error, request);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ActionContext } from './actions/action.js';
 import type { RequestAuthenticator } from './auth/request-authenticator.js';
 import { ApiError, type ErrorCode } from './errors.js';
+import { registerMediaFileRoute, type MediaFileRouteDeps } from './media-file-route.js';
 import { newRequestId, registerFormBodyParser, registerRpcRoute, sendError } from './rpc-route.js';
 import { registerUploadRoute } from './upload-route.js';
 import type { UploadService } from '../services/upload-service.js';
@@ -15,6 +16,10 @@ export interface ServerDeps {
   /** False while starting or shutting down: RPC calls get ServiceUnavailable, /healthz 503. */
   isReady: () => boolean;
   health: () => Record<string, unknown>;
+  /** Serves the thumbnails and keyframes that search responses link to with signed URLs. */
+  mediaFiles: MediaFileRouteDeps;
+  /** MEDIASEARCH_PUBLIC_URL (absent: URLs are built from each request's own host). */
+  publicUrl?: string | undefined;
 }
 
 /** Framework errors (oversized body, malformed content) mapped onto the API's own codes. */
@@ -33,6 +38,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerFormBodyParser(app);
   registerRpcRoute(app, deps);
   registerUploadRoute(app, deps);
+  registerMediaFileRoute(app, deps.mediaFiles);
 
   app.get('/healthz', async (_request, reply) => {
     const ready = deps.isReady();

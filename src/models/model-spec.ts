@@ -80,6 +80,12 @@ export interface ModelSpec {
   dimension: number;
   /** ISO 639-1 codes of the query languages the text tower understands. */
   languages: string[];
+  /**
+   * The softmax temperature the model was trained with (exp of its logit_scale), used to turn
+   * cosines into relevance probabilities; absent: 100, the CLIP value MobileCLIP, Chinese-CLIP and
+   * OpenAI CLIP share.
+   */
+  logitScale?: number;
   licence: string;
   source: ModelSource;
   files: ModelFile[];

@@ -123,7 +123,7 @@ export class MediaService {
   }
 
   /** Namespace isolates: a caller naming another namespace than the asset's cannot see it. */
-  private require(library: string, mediaId: string, namespace: string | undefined): Asset {
+  require(library: string, mediaId: string, namespace: string | undefined): Asset {
     this.libraries.require(library);
     const asset = this.store.assets.get(library, mediaId);
     if (!asset || (namespace !== undefined && asset.namespace !== namespace)) {

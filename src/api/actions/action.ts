@@ -1,10 +1,16 @@
+import type { AiLabelSearchService } from '../../services/ai-label-search-service.js';
 import type { LibraryService } from '../../services/library-service.js';
+import type { MediaQueryService } from '../../services/media-query-service.js';
 import type { MediaService } from '../../services/media-service.js';
+import type { SearchService } from '../../services/search-service.js';
 import type { Params } from '../params.js';
 
 export interface ActionContext {
   readonly libraries: LibraryService;
   readonly media: MediaService;
+  readonly aiLabelSearch: AiLabelSearchService;
+  readonly mediaQuery: MediaQueryService;
+  readonly search: SearchService;
 }
 
 /** The response fields of one action; RequestId, Success and Code are added by the RPC layer. */
@@ -13,5 +19,11 @@ export type ActionResult = Record<string, unknown>;
 /** One RPC action of the ICE API: its wire name and the handler behind it. */
 export interface Action {
   readonly name: string;
-  handle(params: Params, context: ActionContext): ActionResult | Promise<ActionResult>;
+  handle(params: Params, context: ActionContext, request: RequestInfo): ActionResult | Promise<ActionResult>;
+}
+
+/** What an action may know about the HTTP request beyond its parameters. */
+export interface RequestInfo {
+  /** Scheme, host and port the client reached the server at (src/api/public-base-url.ts), for absolute URLs. */
+  readonly baseUrl: string;
 }

@@ -11,6 +11,10 @@ import { listSearchLib } from './list-search-lib.js';
 import { queryMediaIndexJob } from './query-media-index-job.js';
 import { querySearchIndex } from './query-search-index.js';
 import { querySearchLib } from './query-search-lib.js';
+import { searchMedia } from './search-media.js';
+import { searchMediaByAiLabel } from './search-media-by-ai-label.js';
+import { searchMediaByHybrid } from './search-media-by-hybrid.js';
+import { searchMediaByMultimodal } from './search-media-by-multimodal.js';
 import { searchIndexJobRerun } from './search-index-job-rerun.js';
 import { updateMediaToSearchLib } from './update-media-to-search-lib.js';
 
@@ -31,5 +35,9 @@ export const ACTIONS: ReadonlyMap<string, Action> = new Map(
     deleteMediaFromSearchLib,
     queryMediaIndexJob,
     searchIndexJobRerun,
+    searchMediaByAiLabel,
+    searchMedia,
+    searchMediaByHybrid,
+    searchMediaByMultimodal,
   ].map((action) => [action.name, action]),
 );
