@@ -173,7 +173,8 @@ async function main(): Promise<void> {
         'the photos have no titles or descriptions (inserting the captions as titles would be cheating).',
       `- Failed jobs: ${failed.length ? JSON.stringify(failed) : 'none'}.`,
       '- Each caption is one query; its photo is the one right answer (other photos may fit a caption too, so these are lower bounds). ' +
-        'R@K ranks without the relevance floor; the second table applies the default floor (MEDIASEARCH_SEARCH_MIN_SCORE).',
+        'R@K ranks without the relevance floor; the second table applies the default floor (MEDIASEARCH_SEARCH_MIN_SCORE). ' +
+        `Chance level: R@1 ${(1 / photos.length).toFixed(3)}, R@10 ${(10 / photos.length).toFixed(3)}.`,
       '',
       '| captions | channel | queries | R@1 | R@5 | R@10 | ms/query |',
       '|---|---|---|---|---|---|---|',

@@ -10,21 +10,9 @@ import { rpc, startServer, waitForJobs, type RunningServer } from '../helpers/se
 import { FileUrlSigner } from '../../src/api/file-url-signer.js';
 import { mediaFilePaths } from '../../src/api/media-file-urls.js';
 import type { AiData } from '../../src/search/ai-data/ai-data-builder.js';
+import type { AiLabelMediaItem } from '../../src/services/ai-label-search-service.js';
 
-interface Item {
-  MediaId: string;
-  Title: string;
-  Description: string;
-  CoverUrl: string;
-  Duration: number;
-  CreationTime: string;
-  ModificationTime: string;
-  Size: number;
-  Status: string;
-  Tags: string;
-  Snapshots: string[];
-  AiData: AiData;
-}
+type Item = AiLabelMediaItem;
 
 /**
  * A street sign: a red octagon reading STOP (CenterNet finds a COCO "stop sign" in it) and two

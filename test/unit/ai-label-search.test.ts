@@ -7,6 +7,7 @@ import { FileUrlSigner } from '../../src/api/file-url-signer.js';
 import { MediaFileUrls } from '../../src/api/media-file-urls.js';
 import { Params } from '../../src/api/params.js';
 import type { AiData } from '../../src/search/ai-data/ai-data-builder.js';
+import type { AiLabelMediaItem } from '../../src/services/ai-label-search-service.js';
 import type { JobScheduler } from '../../src/jobs/scheduler.js';
 import type { NewSegmentText } from '../../src/store/analysis-repository.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -24,20 +25,7 @@ import { INDEX_TYPES, type MediaType } from '../../src/types.js';
 const T0 = Date.UTC(2024, 0, 15, 8, 0, 0);
 const BASE_URL = 'http://media.test:8080';
 
-interface Item {
-  MediaId: string;
-  Title: string;
-  Description: string;
-  CoverUrl: string;
-  Duration: number;
-  CreationTime: string;
-  ModificationTime: string;
-  Size: number;
-  Status: string;
-  Tags: string;
-  Snapshots: string[];
-  AiData: AiData;
-}
+type Item = AiLabelMediaItem;
 
 interface SeedAsset {
   mediaId: string;

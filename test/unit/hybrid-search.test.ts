@@ -57,6 +57,8 @@ describe('query terms and coverage', () => {
     assert.deepEqual(mentionedLabels('两只狗在雪地上打架'), ['dog']);
     assert.deepEqual(mentionedLabels('traffic lights at night'), ['traffic light']);
     assert.deepEqual(mentionedLabels('hotdog stand'), []);
+    assert.deepEqual(mentionedLabels('a woman walks her puppy'), ['person', 'dog']);
+    assert.deepEqual(mentionedLabels('正在等车的女孩'), ['person']);
   });
 
   it('tells Chinese queries from others', () => {
@@ -159,6 +161,14 @@ describe('channels over a real store', () => {
       depth: 100,
     });
     assert.deepEqual(result.segments.map((s) => [s.assetId, s.relevance]), [[dog, 0.25]]);
+    // Everyday words count as the label: "puppy" and "snow" of three terms, the label covers "puppy".
+    const puppy = searchTextChannel(store.db, 'a puppy in the snow', {
+      filter: scopeToAssetFilter({ library: 'lib', customFields: [] }),
+      sources: ['label'],
+      assetText: false,
+      depth: 100,
+    });
+    assert.deepEqual(puppy.segments.map((s) => [s.assetId, s.relevance]), [[dog, 0.5]]);
     store.close();
   });
 

@@ -3,6 +3,7 @@ import type { AssetFilter } from '../text/text-search.js';
 import type { EncodedQuery } from '../query-encoder.js';
 import type { SyncedVectorIndex } from '../vector-index/synced-vector-index.js';
 import { sortedIdFilter, type CandidateFilter } from '../vector-index/vector-index.js';
+import { dotAt, normalized } from '../vector-index/vector-math.js';
 import { modelRelevance } from './relevance.js';
 import { segmentKey, type SegmentHit } from './segment-hit.js';
 
@@ -54,9 +55,10 @@ export function searchModelChannel(
 
   const bySegment = new Map<string, SegmentHit>();
   for (const row of rows) {
-    // Copy: a blob's bytes need not be 4-byte aligned for a Float32Array view.
-    const vector = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
-    const generic = Math.max(...encoded.generic.map((g) => cosineOf(g, vector)));
+    // Copy: a blob's bytes need not be 4-byte aligned for a Float32Array view. Normalised (as the
+    // index does) so the dot products are cosines whatever a model's embedder stored.
+    const vector = normalized(new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength)));
+    const generic = Math.max(...encoded.generic.map((g) => dotAt(g, vector, 0)));
     const relevance = modelRelevance(cosine.get(row.id)!, generic, encoded.spec.logitScale);
     const key = segmentKey(row.segmentId, row.id);
     const previous = bySegment.get(key);
@@ -78,17 +80,4 @@ function allowedKeyframes(db: Db, model: string, filter: AssetFilter): Candidate
     .pluck()
     .all(model, ...filter.params) as number[];
   return sortedIdFilter(Int32Array.from(rows));
-}
-
-/** Stored vectors are L2-normalised by the embedder, so the dot product is the cosine. */
-function cosineOf(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }

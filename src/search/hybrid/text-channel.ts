@@ -1,7 +1,7 @@
 import type { TextSource } from '../../analysis/types.js';
 import type { Db } from '../../store/database.js';
 import { searchAssetTexts, searchSegmentTexts, type AssetFilter } from '../text/text-search.js';
-import { mentionedLabels } from '../text/label-mentions.js';
+import { labelWords, mentionedLabels } from '../text/label-mentions.js';
 import { coverage, queryTerms } from './query-terms.js';
 import { segmentKey, type SegmentHit } from './segment-hit.js';
 
@@ -23,6 +23,8 @@ export interface TextChannelResult {
 
 interface TextRow {
   id: number;
+  source: TextSource;
+  label: string | null;
   assetId: number;
   segmentId: number | null;
   text: string;
@@ -56,7 +58,7 @@ export function searchTextChannel(db: Db, query: string, options: TextChannelOpt
     if (labels.length > 0) {
       const rows = db
         .prepare(
-          `SELECT st.id, st.asset_id AS assetId, st.segment_id AS segmentId, st.text, st.text_zh AS textZh,
+          `SELECT st.id, st.source, st.label, st.asset_id AS assetId, st.segment_id AS segmentId, st.text, st.text_zh AS textZh,
                   st.start_s AS start, st.end_s AS "end"
            FROM segment_texts st JOIN assets a ON a.id = st.asset_id
            WHERE st.source = 'label' AND st.label IN (SELECT value FROM json_each(?)) AND (${options.filter.sql})
@@ -71,7 +73,8 @@ export function searchTextChannel(db: Db, query: string, options: TextChannelOpt
   const segments: SegmentHit[] = [];
   let rank = 0;
   for (const [key, { rows }] of bySegment) {
-    const relevance = coverage(terms, rows.flatMap((r) => [r.text, r.textZh]));
+    // A label covers the words people use for it too: "person" covers "woman" of "a woman waits".
+    const relevance = coverage(terms, rows.flatMap((r) => [r.text, r.textZh, ...(r.source === 'label' ? labelWords(r.label) : [])]));
     if (relevance <= 0) continue;
     const first = rows[0]!;
     segments.push({
