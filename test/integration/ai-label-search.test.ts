@@ -9,7 +9,6 @@ import { installedTinyModelEnv } from '../helpers/installed-tiny-model.js';
 import { rpc, startServer, waitForJobs, type RunningServer } from '../helpers/server-harness.js';
 import { FileUrlSigner } from '../../src/api/file-url-signer.js';
 import { mediaFilePaths } from '../../src/api/media-file-urls.js';
-import type { AiData } from '../../src/search/ai-data/ai-data-builder.js';
 import type { AiLabelMediaItem } from '../../src/services/ai-label-search-service.js';
 
 type Item = AiLabelMediaItem;

@@ -6,7 +6,6 @@ import { ApiError, type ErrorCode } from '../../src/api/errors.js';
 import { FileUrlSigner } from '../../src/api/file-url-signer.js';
 import { MediaFileUrls } from '../../src/api/media-file-urls.js';
 import { Params } from '../../src/api/params.js';
-import type { AiData } from '../../src/search/ai-data/ai-data-builder.js';
 import type { AiLabelMediaItem } from '../../src/services/ai-label-search-service.js';
 import type { JobScheduler } from '../../src/jobs/scheduler.js';
 import type { NewSegmentText } from '../../src/store/analysis-repository.js';
