@@ -21,6 +21,8 @@ import { AiLabelSearchService } from './services/ai-label-search-service.js';
 import { LibraryService } from './services/library-service.js';
 import { MediaQueryService } from './services/media-query-service.js';
 import { MediaService } from './services/media-service.js';
+import { FacePhotoReader, poolFaceDetector } from './services/face-photo.js';
+import { RecognitionService } from './services/recognition-service.js';
 import { DEFAULT_SEARCH_SETTINGS, SearchService } from './services/search-service.js';
 import { QueryEncoder } from './search/query-encoder.js';
 import { VectorIndexRegistry } from './search/vector-index-registry.js';
@@ -92,10 +94,25 @@ export class App {
     );
     const urlSigner = FileUrlSigner.loadOrCreate(config.dataDir);
     const aiLabelSearch = new AiLabelSearchService(this.store, libraries, new MediaFileUrls(urlSigner));
+    const facePhotos = new FacePhotoReader({
+      files,
+      fileRoots: config.fileRoots,
+      urlPolicy: config.urlPolicy,
+      scratchDir: path.join(config.dataDir, 'tmp', 'face-photos'),
+      detector: poolFaceDetector(this.pool),
+    });
+    const recognition = new RecognitionService(this.store, facePhotos);
     this.uploads = new UploadService(files, config.maxMediaBytes);
     libraries.ensureDefaultLibrary();
     this.server = buildServer({
-      context: { libraries, media, aiLabelSearch, mediaQuery: new MediaQueryService(this.store, libraries), search: this.search },
+      context: {
+        libraries,
+        media,
+        aiLabelSearch,
+        mediaQuery: new MediaQueryService(this.store, libraries),
+        search: this.search,
+        recognition,
+      },
       authenticator: new RequestAuthenticator({ keys: config.accessKeys, maxClockSkewMs: config.maxClockSkewMs }),
       uploads: this.uploads,
       logger: this.log,

@@ -3,6 +3,7 @@ import { AssetRepository } from './asset-repository.js';
 import { openDatabase, type Db } from './database.js';
 import { JobRepository } from './job-repository.js';
 import { LibraryRepository } from './library-repository.js';
+import { RecognitionRepository } from './recognition-repository.js';
 
 /** The embedded store: one SQLite database and the repositories over it. */
 export class Store {
@@ -10,12 +11,14 @@ export class Store {
   readonly assets: AssetRepository;
   readonly jobs: JobRepository;
   readonly analysis: AnalysisRepository;
+  readonly recognition: RecognitionRepository;
 
   constructor(readonly db: Db) {
     this.libraries = new LibraryRepository(db);
     this.assets = new AssetRepository(db);
     this.jobs = new JobRepository(db);
     this.analysis = new AnalysisRepository(db);
+    this.recognition = new RecognitionRepository(db);
   }
 
   static open(file: string): Store {

@@ -46,7 +46,11 @@ describe('ICE actions over HTTP', () => {
   });
 
   it('creates, alters, lists and drops a search library', async () => {
-    const created = await rpc(url, 'CreateSearchLib', { SearchLibName: 'news2024', SearchLibConfig: '{"faceGroupIds":"a,b"}' });
+    // faceGroupIds must name existing face recognition libraries.
+    const [a, b, c] = await Promise.all(
+      ['a', 'b', 'c'].map(async (name) => (await rpc(url, 'CreateRecognitionLib', { Algorithm: 'face', LibName: name })).body.LibId as string),
+    );
+    const created = await rpc(url, 'CreateSearchLib', { SearchLibName: 'news2024', SearchLibConfig: `{"faceGroupIds":"${a},${b}"}` });
     assert.equal(created.status, 200);
     assert.equal(created.body.SearchLibName, 'news2024');
 
@@ -54,9 +58,9 @@ describe('ICE actions over HTTP', () => {
     assert.equal(again.status, 409);
     assert.equal(again.body.Code, 'SearchLibAlreadyExists');
 
-    await rpc(url, 'AlterSearchLib', { SearchLibName: 'news2024', SearchLibConfig: '{"faceGroupIds":"c"}' });
+    await rpc(url, 'AlterSearchLib', { SearchLibName: 'news2024', SearchLibConfig: `{"faceGroupIds":"${c}"}` });
     const queried = await rpc(url, 'QuerySearchLib', { SearchLibName: 'news2024' });
-    assert.equal(queried.body.SearchLibConfig, '{"faceGroupIds":"c"}');
+    assert.equal(queried.body.SearchLibConfig, `{"faceGroupIds":"${c}"}`);
     assert.equal(queried.body.Status, 'normal');
 
     const listed = await rpc(url, 'ListSearchLib', { PageNo: 1, PageSize: 50 });

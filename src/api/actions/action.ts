@@ -2,6 +2,7 @@ import type { AiLabelSearchService } from '../../services/ai-label-search-servic
 import type { LibraryService } from '../../services/library-service.js';
 import type { MediaQueryService } from '../../services/media-query-service.js';
 import type { MediaService } from '../../services/media-service.js';
+import type { RecognitionService } from '../../services/recognition-service.js';
 import type { SearchService } from '../../services/search-service.js';
 import type { Params } from '../params.js';
 
@@ -11,6 +12,7 @@ export interface ActionContext {
   readonly aiLabelSearch: AiLabelSearchService;
   readonly mediaQuery: MediaQueryService;
   readonly search: SearchService;
+  readonly recognition: RecognitionService;
 }
 
 /** The response fields of one action; RequestId, Success and Code are added by the RPC layer. */

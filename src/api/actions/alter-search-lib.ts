@@ -3,9 +3,11 @@ import { searchLibConfig, searchLibName } from './common-params.js';
 
 export const alterSearchLib: Action = {
   name: 'AlterSearchLib',
-  handle(params, { libraries }) {
+  handle(params, { libraries, recognition }) {
     const name = searchLibName(params);
-    libraries.alter(name, searchLibConfig(params));
+    const config = searchLibConfig(params);
+    recognition.checkFaceGroupIds(config);
+    libraries.alter(name, config);
     return { SearchLibName: name };
   },
 };

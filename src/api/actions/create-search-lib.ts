@@ -3,9 +3,11 @@ import { newSearchLibName, searchLibConfig } from './common-params.js';
 
 export const createSearchLib: Action = {
   name: 'CreateSearchLib',
-  handle(params, { libraries }) {
+  handle(params, { libraries, recognition }) {
     const name = newSearchLibName(params);
-    libraries.create(name, searchLibConfig(params));
+    const config = searchLibConfig(params);
+    recognition.checkFaceGroupIds(config);
+    libraries.create(name, config);
     return { SearchLibName: name };
   },
 };

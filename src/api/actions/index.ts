@@ -1,12 +1,21 @@
 import type { Action } from './action.js';
 import { alterSearchIndex } from './alter-search-index.js';
 import { alterSearchLib } from './alter-search-lib.js';
+import { createRecognitionEntity } from './create-recognition-entity.js';
+import { createRecognitionLib } from './create-recognition-lib.js';
+import { createRecognitionSample } from './create-recognition-sample.js';
 import { createSearchIndex } from './create-search-index.js';
 import { createSearchLib } from './create-search-lib.js';
 import { deleteMediaFromSearchLib } from './delete-media-from-search-lib.js';
+import { deleteRecognitionEntity } from './delete-recognition-entity.js';
+import { deleteRecognitionLib } from './delete-recognition-lib.js';
+import { deleteRecognitionSample } from './delete-recognition-sample.js';
 import { dropSearchIndex } from './drop-search-index.js';
 import { dropSearchLib } from './drop-search-lib.js';
 import { insertMediaToSearchLib } from './insert-media-to-search-lib.js';
+import { listRecognitionEntities } from './list-recognition-entities.js';
+import { listRecognitionLibs } from './list-recognition-libs.js';
+import { listRecognitionSamples } from './list-recognition-samples.js';
 import { listSearchLib } from './list-search-lib.js';
 import { queryMediaIndexJob } from './query-media-index-job.js';
 import { querySearchIndex } from './query-search-index.js';
@@ -39,5 +48,14 @@ export const ACTIONS: ReadonlyMap<string, Action> = new Map(
     searchMedia,
     searchMediaByHybrid,
     searchMediaByMultimodal,
+    createRecognitionLib,
+    listRecognitionLibs,
+    deleteRecognitionLib,
+    createRecognitionEntity,
+    listRecognitionEntities,
+    deleteRecognitionEntity,
+    createRecognitionSample,
+    listRecognitionSamples,
+    deleteRecognitionSample,
   ].map((action) => [action.name, action]),
 );

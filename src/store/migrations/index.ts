@@ -4,6 +4,7 @@ import { jobClaims } from './002-job-claims.js';
 import { analysisSchema } from './003-analysis.js';
 import { textSearchSchema } from './004-text-search.js';
 import { vectorChanges } from './005-vector-changes.js';
+import { recognitionSchema } from './006-recognition.js';
 
 /** Ordered forward migrations; the schema version is the position in this list (PRAGMA user_version). */
 export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
@@ -12,4 +13,5 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   analysisSchema,
   textSearchSchema,
   vectorChanges,
+  recognitionSchema,
 ];
