@@ -11,6 +11,7 @@ import { InputResolver, type InputResolverOptions } from '../media/input-resolve
 import { MediaError } from '../media/media-error.js';
 import { probeImage } from '../media/image-probe.js';
 import type { MediaProbe } from '../types.js';
+import type { RecognitionSample } from '../store/recognition-repository.js';
 
 /**
  * A face photo is one person's portrait; larger files are almost certainly not that, and the limit
@@ -59,17 +60,8 @@ export function poolFaceDetector(pool: WorkerPool): FaceDetector {
 }
 
 /** The one face of a face photo, ready to be stored or searched for. */
-export interface FacePhoto {
-  /** Upright size of the photo, in pixels. */
-  imageWidth: number;
-  imageHeight: number;
-  /** The face in the upright photo's pixels. */
-  box: Box;
-  score: number;
-  quality: number;
-  /** Raw face-api descriptor (128-d). */
-  descriptor: Float32Array;
-}
+/** The one face of a photo: the face fields of a stored recognition sample. */
+export type FacePhoto = Pick<RecognitionSample, 'imageWidth' | 'imageHeight' | 'box' | 'score' | 'quality' | 'descriptor'>;
 
 export interface FacePhotoReaderOptions extends InputResolverOptions {
   /** Where http(s) photos are downloaded to, each in a folder of its own removed afterwards. */
