@@ -50,6 +50,8 @@ export interface AnalysisConfig {
   readonly keyframeEverySeconds: number;
   /** Frames per second sampled from videos for face detection (MEDIASEARCH_FACE_SAMPLE_FPS). */
   readonly faceSampleFps: number;
+  /** Small-detector score below which a sampled video frame skips the full face analysis; 0 analyses all (MEDIASEARCH_FACE_GATE_SCORE). */
+  readonly faceGateScore: number;
   /** Speech-to-text engine: auto (the first installed), pocketsphinx, or none (MEDIASEARCH_SPEECH_ENGINE). */
   readonly speechEngine: 'auto' | 'pocketsphinx' | 'none';
 }
@@ -182,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
       segmentMaxSeconds: decimal(env, 'MEDIASEARCH_SEGMENT_MAX_SECONDS', 10, 0.5, 3600),
       keyframeEverySeconds: decimal(env, 'MEDIASEARCH_KEYFRAME_EVERY_SECONDS', 5, 0.5, 3600),
       faceSampleFps: decimal(env, 'MEDIASEARCH_FACE_SAMPLE_FPS', 2, 0.05, 30),
+      faceGateScore: decimal(env, 'MEDIASEARCH_FACE_GATE_SCORE', 0.2, 0, 1),
       speechEngine: oneOf(env, 'MEDIASEARCH_SPEECH_ENGINE', ['auto', 'pocketsphinx', 'none'] as const, 'auto'),
     },
   };

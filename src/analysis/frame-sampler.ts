@@ -52,17 +52,25 @@ export async function* sampleVideoFrames(
     child.on('error', () => resolve(-1));
   });
 
-  let pending: Buffer = Buffer.alloc(0);
+  // Pipe chunks (64 KiB) are copied straight into the frame being filled: gathering them first
+  // with Buffer.concat copied a 960 px frame's bytes about twenty times over.
+  let frame = new Uint8Array(frameBytes);
+  let filled = 0;
   let index = 0;
   try {
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= frameBytes) {
-        const frame = new Uint8Array(frameBytes);
-        frame.set(pending.subarray(0, frameBytes));
-        pending = pending.subarray(frameBytes);
-        yield { time: index / options.fps, image: { width, height, data: frame } };
-        index += 1;
+      let offset = 0;
+      while (offset < chunk.length) {
+        const take = Math.min(frameBytes - filled, chunk.length - offset);
+        frame.set(chunk.subarray(offset, offset + take), filled);
+        filled += take;
+        offset += take;
+        if (filled === frameBytes) {
+          yield { time: index / options.fps, image: { width, height, data: frame } };
+          index += 1;
+          frame = new Uint8Array(frameBytes);
+          filled = 0;
+        }
       }
     }
   } finally {

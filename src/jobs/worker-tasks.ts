@@ -44,11 +44,15 @@ export interface AnalyseFacesTask {
   path: string;
   probe: MediaProbe;
   fps: number;
+  /** Video: small-detector score a frame needs for the full analysis; 0 analyses every frame (analyseVideoFaces' default when absent). */
+  gate?: number;
 }
 
 export interface AnalyseFacesResult {
   tracks: FaceTrack[];
   framesSampled: number;
+  /** Frames that went through detection, landmarks and descriptors (the rest were gated out). */
+  framesAnalysed: number;
   detections: number;
   usableDetections: number;
 }

@@ -103,6 +103,39 @@ describe('object detector (CenterNet, COCO)', { skip: missing }, () => {
     near(b.height, 2 * a.height, 2 * 8);
   });
 
+  it('finds on onnxruntime what the TensorFlow.js graph finds', async (t) => {
+    // The graph rewritten for onnxruntime (the default) against the whole graph on tfjs-wasm.
+    const reference = await ObjectDetector.load({ runtime: 'tfjs' });
+    const photos = [...photosWhoseCaptionsSay(/\bdogs?\b/, 6), ...photosWhoseCaptionsSay(/\b(man|woman|people)\b/, 6, /\bdogs?\b/)];
+    let hits = 0;
+    let worst = 0;
+    const ms = { onnx: 0, tfjs: 0 };
+    for (const photo of photos) {
+      const image = await decodeImage(path.join(SHARED_DATA, DATASET, photo.image));
+      let started = performance.now();
+      const expected = await reference.detect(image, 0);
+      ms.tfjs += performance.now() - started;
+      started = performance.now();
+      const actual = await detector.detect(image, 0);
+      ms.onnx += performance.now() - started;
+      assert.deepEqual(
+        actual.map((h) => h.label),
+        expected.map((h) => h.label),
+        `${photo.id}: ${describeHits(actual)} vs ${describeHits(expected)}`,
+      );
+      expected.forEach((hit, i) => {
+        const other = actual[i]!;
+        worst = Math.max(worst, Math.abs(hit.score - other.score));
+        for (const key of ['x', 'y', 'width', 'height'] as const) assert.ok(Math.abs(hit.box![key] - other.box![key]) <= 1, `${photo.id} ${hit.label} box`);
+      });
+      hits += expected.length;
+    }
+    reference.dispose();
+    t.diagnostic(`${hits} detections on ${photos.length} photos, largest score difference ${worst.toExponential(1)}; ms per photo: onnxruntime ${(ms.onnx / photos.length).toFixed(0)}, tfjs ${(ms.tfjs / photos.length).toFixed(0)}`);
+    assert.ok(hits >= 12);
+    assert.ok(worst < 1e-3);
+  });
+
   it('leaves no tensors behind', async (t) => {
     const tf = await tfjsRuntime();
     const [photo] = photosWhoseCaptionsSay(/\bdogs?\b/, 1);

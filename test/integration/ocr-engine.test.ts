@@ -7,7 +7,7 @@ import { InferenceSession } from 'onnxruntime-node';
 import sharp from 'sharp';
 import { tempDir } from '../helpers/fixtures.js';
 import { decodeImage } from '../../src/analysis/image-decoder.js';
-import { OcrEngine } from '../../src/analysis/ocr/ocr-engine.js';
+import { OcrEngine, fastImageToInput } from '../../src/analysis/ocr/ocr-engine.js';
 
 /** Font families fontconfig knows for a language (empty when fc-list is missing). */
 function fontsFor(lang: string): string[] {
@@ -124,6 +124,31 @@ describe('OCR engine (PaddleOCR v4 via @gutenye/ocr-node)', () => {
     assert.ok(top >= 130 && top <= 180, `top ${top}`);
     assert.ok(bottom >= 245 && bottom <= 300, `bottom ${bottom}`);
     assert.ok(box.x + box.width <= decoded.width);
+  });
+
+  it("converts pictures to the models' input exactly as @gutenye/ocr-common does", () => {
+    // The library's ModelBase.imageToInput, which the engine replaces with a typed-array version.
+    const reference = (data: Uint8Array, mean: number[], std: number[]) => {
+      const r: number[] = [];
+      const g: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < data.length; i += 4) {
+        r.push((data[i]! / 255 - mean[0]!) / std[0]!);
+        g.push((data[i + 1]! / 255 - mean[1]!) / std[1]!);
+        b.push((data[i + 2]! / 255 - mean[2]!) / std[2]!);
+      }
+      return Float32Array.from([...b, ...g, ...r]);
+    };
+    const data = Uint8Array.from({ length: 4 * 37 * 23 }, (_, i) => (i * 97 + (i >> 3)) % 256);
+    for (const [mean, std] of [
+      [[0, 0, 0], [1, 1, 1]],
+      [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]],
+      [[0.485, 0.456, 0.406], [0.229, 0.224, 0.225]],
+    ]) {
+      const fast = fastImageToInput({ data, width: 37, height: 23 }, { mean: mean!, std: std! });
+      assert.deepEqual([fast.width, fast.height], [37, 23]);
+      assert.deepEqual(Float32Array.from(fast.data), reference(data, mean!, std!));
+    }
   });
 
   it('finds no lines on a blank picture and never runs the recogniser there', async (t) => {

@@ -1,5 +1,7 @@
 import type { FaceDetection, RgbImage, TimedFrame } from '../types.js';
-import { loadFaceApi, type FaceApi } from './face-api-loader.js';
+import { bundledFaceModelDir, loadFaceApi, type FaceApi } from './face-api-loader.js';
+import { OnnxSsdDetector, type DetectorInput } from './ssd-onnx.js';
+import { TinyFaceGate } from './tiny-face-gate.js';
 import { DEFAULT_FACE_QUALITY, assessFaceQuality, faceSharpness, facePose, type FaceQualityOptions } from './face-quality.js';
 
 export interface FaceAnalyserOptions {
@@ -29,14 +31,23 @@ export interface FaceAnalyserOptions {
 export interface FaceAnalyser {
   /** Faces in the frame, boxes in the frame's pixels; descriptors only for usable faces. */
   detect(frame: TimedFrame): Promise<FaceDetection[]>;
+  /**
+   * The small detector's best face score for the picture (see TinyFaceGate): a few milliseconds,
+   * for deciding whether detect() is worth running on a video frame.
+   */
+  faceScore(image: RgbImage): Promise<number>;
 }
 
 const DEFAULTS = { minConfidence: 0.4, maxFaces: 50, minDetectorSide: 320 };
+/** Input side of the small detector behind faceScore(); see TinyFaceGate for how it was chosen. */
+const GATE_INPUT_SIZE = 320;
 
 /**
- * SSD MobileNet v1 detection, 68-point landmarks and the 128-d ResNet-34 descriptor of face-api,
- * on the wasm backend. The networks load once per thread; analysers share them. The recogniser,
- * the most expensive step after detection, runs only on faces that pass the quality gate.
+ * SSD MobileNet v1 detection, 68-point landmarks and the 128-d ResNet-34 descriptor of face-api.
+ * The detector runs on onnxruntime (ssd-onnx.ts, same weights and results, several times faster),
+ * landmarks and descriptors on the tfjs wasm backend. The networks load once per thread;
+ * analysers share them. The recogniser, the most expensive step after detection, runs only on
+ * faces that pass the quality gate.
  */
 export async function loadFaceAnalyser(options: FaceAnalyserOptions = {}): Promise<FaceAnalyser> {
   const faceapi = await loadFaceApi(options.modelDir);
@@ -46,30 +57,73 @@ export async function loadFaceAnalyser(options: FaceAnalyserOptions = {}): Promi
     minDetectorSide: options.minDetectorSide ?? DEFAULTS.minDetectorSide,
     quality: { ...DEFAULT_FACE_QUALITY, ...options.quality },
   };
-  const detectorOptions = new faceapi.SsdMobilenetv1Options({
-    minConfidence: settings.minConfidence,
-    maxResults: settings.maxFaces,
-  });
+  const ssd = await onnxSsd(faceapi);
+  const modelDir = options.modelDir ?? bundledFaceModelDir();
   return {
-    detect: (frame) => detectFaces(faceapi, detectorOptions, settings, frame),
+    detect: (frame) => detectFaces(faceapi, ssd, settings, frame),
+    faceScore: async (image) => (await tinyGate(faceapi, modelDir)).bestScore(image),
   };
 }
 
+/** Built on first use, so threads that only see photos never load the small detector. */
+let sharedGate: Promise<TinyFaceGate> | undefined;
+
+function tinyGate(faceapi: FaceApi, modelDir: string): Promise<TinyFaceGate> {
+  sharedGate ??= TinyFaceGate.create(faceapi, modelDir, GATE_INPUT_SIZE).catch((error: unknown) => {
+    sharedGate = undefined;
+    throw error;
+  });
+  return sharedGate;
+}
+
+/** One onnxruntime session per thread (face-api's weights are per thread too). */
+let sharedSsd: Promise<OnnxSsdDetector> | undefined;
+
+function onnxSsd(faceapi: FaceApi): Promise<OnnxSsdDetector> {
+  sharedSsd ??= OnnxSsdDetector.create(faceapi).catch((error: unknown) => {
+    sharedSsd = undefined;
+    throw error;
+  });
+  return sharedSsd;
+}
+
 interface Settings {
+  minConfidence: number;
+  maxFaces: number;
   minDetectorSide: number;
   quality: FaceQualityOptions;
 }
 
-async function detectFaces(
-  faceapi: FaceApi,
-  detectorOptions: InstanceType<FaceApi['SsdMobilenetv1Options']>,
-  settings: Settings,
-  frame: TimedFrame,
-): Promise<FaceDetection[]> {
-  const { image } = frame;
-  const { input, offsetX, offsetY } = toInputTensor(faceapi, image, settings.minDetectorSide);
+/**
+ * face-api's 68-point landmarks on each detected box, as `detectAllFaces(…).withFaceLandmarks()`
+ * does after detection (crop, landmark net, landmarks shifted into the picture).
+ */
+async function withLandmarks(faceapi: FaceApi, input: InputTensor, located: InstanceType<FaceApi['FaceDetection']>[]) {
+  const crops = await faceapi.extractFaceTensors(input, located);
   try {
-    const found = await faceapi.detectAllFaces(input, detectorOptions).withFaceLandmarks();
+    const found = [];
+    for (const [i, crop] of crops.entries()) {
+      const landmarks = (await faceapi.nets.faceLandmark68Net.detectLandmarks(crop)) as InstanceType<FaceApi['FaceLandmarks68']>;
+      found.push(faceapi.extendWithFaceLandmarks(faceapi.extendWithFaceDetection({}, located[i]!), landmarks));
+    }
+    return found;
+  } finally {
+    for (const crop of crops) crop.dispose();
+  }
+}
+
+type InputTensor = ReturnType<FaceApi['tf']['tensor3d']>;
+
+async function detectFaces(faceapi: FaceApi, ssd: OnnxSsdDetector, settings: Settings, frame: TimedFrame): Promise<FaceDetection[]> {
+  const { image } = frame;
+  const placement = detectorInput(image, settings.minDetectorSide);
+  const located = await ssd.locateFaces(image, placement, { minConfidence: settings.minConfidence, maxResults: settings.maxFaces });
+  if (located.length === 0) return [];
+  // Landmarks and descriptors crop from the picture as the detector saw it, in tfjs.
+  const { offsetX, offsetY } = placement;
+  const input = toInputTensor(faceapi, image, placement);
+  try {
+    const found = await withLandmarks(faceapi, input, located);
     const detections: FaceDetection[] = [];
     for (const face of found) {
       const raw = face.detection.box;
@@ -118,23 +172,29 @@ async function describe(
   }
 }
 
-/** RGB pixels straight into an int32 HWC tensor (no canvas), centred on a black square when small. */
-function toInputTensor(faceapi: FaceApi, image: RgbImage, minSide: number) {
+/** The picture as the detector gets it: itself, or centred on a black square of minSide when smaller. */
+function detectorInput(image: RgbImage, minSide: number): DetectorInput {
+  if (Math.max(image.width, image.height) >= minSide) return { width: image.width, height: image.height, offsetX: 0, offsetY: 0 };
+  return {
+    width: minSide,
+    height: minSide,
+    offsetX: Math.floor((minSide - image.width) / 2),
+    offsetY: Math.floor((minSide - image.height) / 2),
+  };
+}
+
+/** RGB pixels straight into an int32 HWC tensor (no canvas), placed as the detector saw them. */
+function toInputTensor(faceapi: FaceApi, image: RgbImage, placement: DetectorInput): InputTensor {
   const { tf } = faceapi;
-  const side = Math.max(image.width, image.height);
-  if (side >= minSide) {
-    return { input: tf.tensor3d(image.data, [image.height, image.width, 3], 'int32'), offsetX: 0, offsetY: 0 };
-  }
-  const offsetX = Math.floor((minSide - image.width) / 2);
-  const offsetY = Math.floor((minSide - image.height) / 2);
-  const input = tf.tidy(() =>
+  const { width, height, offsetX, offsetY } = placement;
+  if (width === image.width && height === image.height) return tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+  return tf.tidy(() =>
     tf.pad(tf.tensor3d(image.data, [image.height, image.width, 3], 'int32'), [
-      [offsetY, minSide - image.height - offsetY],
-      [offsetX, minSide - image.width - offsetX],
+      [offsetY, height - image.height - offsetY],
+      [offsetX, width - image.width - offsetX],
       [0, 0],
     ]),
   );
-  return { input, offsetX, offsetY };
 }
 
 function clipBox(x: number, y: number, width: number, height: number, image: RgbImage) {

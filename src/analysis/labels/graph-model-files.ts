@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
+import type { TfNode } from './graph-model-onnx.js';
 
 type Tf = typeof tfjs;
 
@@ -22,6 +23,11 @@ interface GraphModelJson {
  * input size from it, as @vladmandic/human does.
  */
 export async function loadGraphModelFromFiles(tf: Tf, modelJsonPath: string): Promise<tfjs.GraphModel> {
+  return (await loadGraphModelWithTopology(tf, modelJsonPath)).model;
+}
+
+/** The model and its topology's node list (for rewriting part of it as an ONNX graph). */
+export async function loadGraphModelWithTopology(tf: Tf, modelJsonPath: string): Promise<{ model: tfjs.GraphModel; nodes: TfNode[] }> {
   const json = JSON.parse(await fs.readFile(modelJsonPath, 'utf8')) as GraphModelJson;
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new Error(`${modelJsonPath} is not a TensorFlow.js graph model (no modelTopology/weightsManifest)`);
@@ -42,5 +48,6 @@ export async function loadGraphModelFromFiles(tf: Tf, modelJsonPath: string): Pr
     userDefinedMetadata: json.userDefinedMetadata,
     modelInitializer: json.modelInitializer,
   };
-  return tf.loadGraphModel(tf.io.fromMemory(artifacts));
+  const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts));
+  return { model, nodes: (json.modelTopology as { node?: TfNode[] }).node ?? [] };
 }

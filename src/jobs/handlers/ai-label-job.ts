@@ -7,6 +7,7 @@ import type { MediaFiles } from '../../store/media-files.js';
 import type { Store } from '../../store/store.js';
 import type { JobHandler } from '../scheduler.js';
 import type { WorkerPool } from '../worker-pool.js';
+import type { AnalyseKeyframeTextResult, TranscribeResult } from '../worker-tasks.js';
 
 /**
  * The aiLabel index: object labels and OCR text on every keyframe, and a speech transcript of
@@ -21,17 +22,30 @@ export function createAiLabelJob(deps: { store: Store; files: MediaFiles; pool: 
     const keyframes = deps.store.analysis.keyframes(asset.id);
     const folder = deps.files.keyframeDir(asset.id);
 
-    const visual =
-      keyframes.length > 0
-        ? await deps.pool.run(
-            { task: 'analyse-keyframe-text', frames: keyframes.map((k) => ({ time: k.frameTime, file: path.join(folder, k.file) })) },
-            signal,
-          )
-        : { labels: [], ocr: [], ocrRecognised: 0 };
-    const speech =
-      probe.audioCodec !== null && asset.mediaType !== 'image'
-        ? await deps.pool.run({ task: 'transcribe', path: asset.localPath, engine: deps.analysis.speechEngine }, signal)
-        : { engine: null, pieces: [], skipped: 'the asset has no audio track' };
+    // Keyframe labels/OCR and the transcript are independent: they run side by side (speech is
+    // mostly a pocketsphinx process), and a failure of one stops the other.
+    const failed = new AbortController();
+    const both = AbortSignal.any([signal, failed.signal]);
+    const stopOnFailure = <T>(work: Promise<T>) =>
+      work.catch((error: unknown) => {
+        failed.abort(error);
+        throw error;
+      });
+    const [visual, speech]: [AnalyseKeyframeTextResult, TranscribeResult] = await Promise.all([
+      stopOnFailure(
+        keyframes.length > 0
+          ? deps.pool.run(
+              { task: 'analyse-keyframe-text', frames: keyframes.map((k) => ({ time: k.frameTime, file: path.join(folder, k.file) })) },
+              both,
+            )
+          : Promise.resolve({ labels: [], ocr: [], ocrRecognised: 0 }),
+      ),
+      stopOnFailure(
+        probe.audioCodec !== null && asset.mediaType !== 'image'
+          ? deps.pool.run({ task: 'transcribe', path: asset.localPath, engine: deps.analysis.speechEngine }, both)
+          : Promise.resolve({ engine: null, pieces: [], skipped: 'the asset has no audio track' }),
+      ),
+    ]);
     if (signal.aborted) throw signal.reason;
 
     const texts = [

@@ -15,7 +15,7 @@ export function createFaceJob(deps: { store: Store; pool: WorkerPool; analysis: 
     const probe = deps.store.assets.probe(asset.id);
     if (!asset.localPath || !probe) throw new MediaError('the asset has not been ingested', { retryable: true });
     const result = await deps.pool.run(
-      { task: 'analyse-faces', path: asset.localPath, probe, fps: deps.analysis.faceSampleFps },
+      { task: 'analyse-faces', path: asset.localPath, probe, fps: deps.analysis.faceSampleFps, gate: deps.analysis.faceGateScore },
       signal,
     );
     if (signal.aborted) throw signal.reason;
@@ -23,6 +23,7 @@ export function createFaceJob(deps: { store: Store; pool: WorkerPool; analysis: 
     return {
       tracks: result.tracks.length,
       framesSampled: result.framesSampled,
+      framesAnalysed: result.framesAnalysed,
       detections: result.detections,
       usableDetections: result.usableDetections,
     };

@@ -11,10 +11,16 @@ export async function analyseFaces(task: AnalyseFacesTask, signal?: AbortSignal)
   const analysis =
     task.probe.kind === 'image'
       ? await analyseImageFaces(task.path)
-      : await analyseVideoFaces(task.path, task.probe, { fps: task.fps, maxSide: VIDEO_FRAME_MAX_SIDE, ...(signal ? { signal } : {}) });
+      : await analyseVideoFaces(task.path, task.probe, {
+          fps: task.fps,
+          maxSide: VIDEO_FRAME_MAX_SIDE,
+          ...(task.gate === undefined ? {} : { gate: task.gate }),
+          ...(signal ? { signal } : {}),
+        });
   return {
     tracks: analysis.tracks,
     framesSampled: analysis.framesSampled,
+    framesAnalysed: analysis.framesAnalysed,
     detections: analysis.detections.length,
     usableDetections: analysis.detections.filter((d) => d.usable).length,
   };
