@@ -1,5 +1,6 @@
 import type { Box, TextSource } from '../../analysis/types.js';
 import type { AssetFileUrls, AssetRef } from './asset-file-urls.js';
+import type { StoredSegmentText } from '../../store/analysis-repository.js';
 import type { Db } from '../../store/database.js';
 import { segmentTextsMatching, type TextMatch } from '../text/text-match.js';
 
@@ -87,19 +88,8 @@ const LABEL_DESCRIPTORS: Partial<Record<TextSource, { category: string; labelTyp
   label: { category: 'object', labelType: 'object', source: 'vision' },
 };
 
-interface TextRow {
-  id: number;
-  assetId: number;
-  segmentId: number | null;
-  source: TextSource;
-  label: string | null;
-  text: string;
-  textZh: string | null;
-  confidence: number | null;
-  from: number;
-  to: number;
-  box: string | null;
-}
+/** A stored segment text as read here: with its asset, and the box still as stored JSON. */
+type TextRow = Omit<StoredSegmentText, 'box'> & { assetId: number; box: string | null };
 
 interface SegmentKeyframe {
   segmentId: number;
