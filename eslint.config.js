@@ -13,4 +13,6 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // The web page's scripts run in the browser (src/web, served as written).
+  { files: ['src/web/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
 );

@@ -1,8 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseRange } from './byte-range.js';
 import { ApiError } from './errors.js';
 import type { FileUrlSigner, SignatureCheck } from './file-url-signer.js';
+import { originalContentType } from './media-content-type.js';
 import { KEYFRAME_FILE_NAME, MEDIA_FILES_PREFIX, mediaFilePaths } from './media-file-urls.js';
 import type { AssetRef } from '../search/ai-data/asset-file-urls.js';
 import { newRequestId, sendError } from './rpc-route.js';
@@ -20,31 +23,73 @@ export interface MediaFileRouteDeps {
 const MAX_CACHE_SECONDS = 3600;
 
 /**
- * GET (and HEAD) of the files search responses link to: an asset's thumbnail (CoverUrl) and its
- * keyframes (Snapshots, Occurrences[].Image). The pre-signed query (`Expires`, `Signature`,
- * src/api/file-url-signer.ts) is the only authorisation: these URLs go into <img> tags, which
- * cannot sign RPC requests. The signature is checked before anything is looked up, so an unsigned
- * request learns nothing about which assets exist.
+ * GET (and HEAD) of the files search responses link to: an asset's thumbnail (CoverUrl), its
+ * keyframes (Snapshots, Occurrences[].Image, ClipInfo[].ImageUrl) and its original file (FileUrl,
+ * the WithFileUrls extension). The pre-signed query (`Expires`, `Signature`,
+ * src/api/file-url-signer.ts) is the only authorisation: these URLs go into <img> and <video>
+ * tags, which cannot sign RPC requests. The signature is checked before anything is looked up, so
+ * an unsigned request learns nothing about which assets exist. Every file answers Range requests,
+ * which is how a <video> element seeks without downloading the whole file.
  */
 export function registerMediaFileRoute(app: FastifyInstance, deps: MediaFileRouteDeps): void {
+  const jpeg = () => 'image/jpeg';
   app.get<{ Params: { library: string; mediaId: string } }>(
     `${MEDIA_FILES_PREFIX}/:library/:mediaId/thumbnail.jpg`,
     (request, reply) =>
-      serveFile(request, reply, deps, mediaFilePaths.thumbnail(request.params), (asset) => asset.thumbnail),
+      serveFile(request, reply, deps, mediaFilePaths.thumbnail(request.params), (asset) => asset.thumbnail, jpeg),
   );
   app.get<{ Params: { library: string; mediaId: string; file: string } }>(
     `${MEDIA_FILES_PREFIX}/:library/:mediaId/keyframes/:file`,
     (request, reply) => {
       const { file } = request.params;
-      return serveFile(request, reply, deps, mediaFilePaths.keyframe(request.params, file), (asset) => {
-        if (!KEYFRAME_FILE_NAME.test(file)) return null;
-        // Only files of the asset's current keyframes: a rerun may leave others behind.
-        const known = deps.store.db.prepare('SELECT 1 FROM keyframes WHERE asset_id = ? AND file = ? LIMIT 1').get(asset.id, file);
-        return known ? path.join(deps.files.keyframeDir(asset.id), file) : null;
-      });
+      return serveFile(
+        request,
+        reply,
+        deps,
+        mediaFilePaths.keyframe(request.params, file),
+        (asset) => {
+          if (!KEYFRAME_FILE_NAME.test(file)) return null;
+          // Only files of the asset's current keyframes: a rerun may leave others behind.
+          const known = deps.store.db.prepare('SELECT 1 FROM keyframes WHERE asset_id = ? AND file = ? LIMIT 1').get(asset.id, file);
+          return known ? path.join(deps.files.keyframeDir(asset.id), file) : null;
+        },
+        jpeg,
+      );
+    },
+  );
+  app.get<{ Params: { library: string; mediaId: string } }>(
+    `${MEDIA_FILES_PREFIX}/:library/:mediaId/original`,
+    (request, reply) =>
+      serveFile(
+        request,
+        reply,
+        deps,
+        mediaFilePaths.original(request.params),
+        // localPath is what the ingest job read: the download, the upload, or the file:// original
+        // (whose real path was checked against MEDIASEARCH_FILE_ROOTS then).
+        (asset) => (asset.ingestState === 'ready' ? asset.localPath : null),
+        (asset, file) => originalContentType(file, asset.mediaType, asset.formatName),
+      ),
+  );
+  app.get<{ Params: { library: string; mediaId: string; file: string } }>(
+    `${MEDIA_FILES_PREFIX}/:library/:mediaId/faces/:file`,
+    (request, reply) => {
+      const { file } = request.params;
+      return serveFile(
+        request,
+        reply,
+        deps,
+        mediaFilePaths.face(request.params, Number(file.replace(/\.jpg$/, ''))),
+        // The face job names crops by track seq; anything else is not one of ours.
+        (asset) => (FACE_CROP_FILE_NAME.test(file) ? path.join(deps.files.faceDir(asset.id), file) : null),
+        jpeg,
+      );
     },
   );
 }
+
+/** Face crop file names as the face job writes them: `<track seq>.jpg`. */
+const FACE_CROP_FILE_NAME = /^\d{1,9}\.jpg$/;
 
 async function serveFile(
   request: FastifyRequest<{ Params: AssetRef }>,
@@ -52,6 +97,7 @@ async function serveFile(
   deps: MediaFileRouteDeps,
   canonicalPath: string,
   locate: (asset: Asset) => string | null,
+  contentType: (asset: Asset, file: string) => string,
 ): Promise<FastifyReply> {
   const requestId = newRequestId();
   try {
@@ -65,21 +111,42 @@ async function serveFile(
     if (!asset) throw new ApiError('MediaNotFound', `MediaId "${mediaId}" no longer exists in search library "${library}".`);
     const file = locate(asset);
     const handle = file ? await fs.open(file, 'r').catch(() => null) : null;
-    if (!handle) throw new ApiError('NotFound', 'The file no longer exists (the asset was re-analysed or not yet ingested); search again for current URLs.');
+    if (!file || !handle) throw new ApiError('NotFound', 'The file no longer exists (the asset was re-analysed or not yet ingested); search again for current URLs.');
     try {
       const stat = await handle.stat();
       if (!stat.isFile()) throw new ApiError('NotFound', 'The file no longer exists; search again for current URLs.');
-      // Reading from the open descriptor keeps serving the bytes even if a rerun replaces the file now.
-      return reply
-        .code(200)
-        .header('content-type', 'image/jpeg')
-        .header('content-length', stat.size)
+      const etag = `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+      const lastModified = stat.mtime.toUTCString();
+      reply
+        .header('content-type', contentType(asset, file))
+        .header('accept-ranges', 'bytes')
+        .header('etag', etag)
+        .header('last-modified', lastModified)
         .header('cache-control', `private, max-age=${Math.min(MAX_CACHE_SECONDS, deps.signer.secondsLeft(check.expires))}`)
-        .header('last-modified', stat.mtime.toUTCString())
         .header('x-content-type-options', 'nosniff')
-        .send(handle.createReadStream());
+        // Opened on its own (not in an <img>/<video>), a file gets no origin of ours to act in.
+        .header('content-security-policy', "default-src 'none'; sandbox");
+      // If-Range: a range of a file that changed since the client's first piece would splice two files.
+      const ifRange = single(request.headers['if-range']);
+      const rangeHeader = ifRange === undefined || ifRange === etag || ifRange === lastModified ? single(request.headers.range) : undefined;
+      const range = parseRange(rangeHeader, stat.size);
+      if (range.kind === 'unsatisfiable') {
+        await handle.close();
+        return reply.code(416).header('content-range', `bytes */${stat.size}`).header('content-length', 0).send();
+      }
+      const { start, end } = range.kind === 'partial' ? range.range : { start: 0, end: stat.size - 1 };
+      if (range.kind === 'partial') reply.code(206).header('content-range', `bytes ${start}-${end}/${stat.size}`);
+      else reply.code(200);
+      reply.header('content-length', Math.max(0, end - start + 1));
+      if (request.method === 'HEAD' || stat.size === 0) {
+        await handle.close();
+        // An empty stream, not undefined: fastify's HEAD handling would reset content-length to 0.
+        return reply.send(Readable.from([]));
+      }
+      // Reading from the open descriptor keeps serving the bytes even if a rerun replaces the file now.
+      return reply.send(handle.createReadStream({ start, end }));
     } catch (error) {
-      await handle.close();
+      await handle.close().catch(() => undefined);
       throw error;
     }
   } catch (error) {

@@ -17,6 +17,10 @@ export const mediaFilePaths = {
     `${MEDIA_FILES_PREFIX}/${encodeURIComponent(asset.library)}/${encodeURIComponent(asset.mediaId)}/thumbnail.jpg`,
   keyframe: (asset: AssetRef, file: string): string =>
     `${MEDIA_FILES_PREFIX}/${encodeURIComponent(asset.library)}/${encodeURIComponent(asset.mediaId)}/keyframes/${encodeURIComponent(file)}`,
+  original: (asset: AssetRef): string =>
+    `${MEDIA_FILES_PREFIX}/${encodeURIComponent(asset.library)}/${encodeURIComponent(asset.mediaId)}/original`,
+  face: (asset: AssetRef, seq: number): string =>
+    `${MEDIA_FILES_PREFIX}/${encodeURIComponent(asset.library)}/${encodeURIComponent(asset.mediaId)}/faces/${seq}.jpg`,
 };
 
 /** Makes the signed file URLs for responses, against the base URL the client reached us at. */
@@ -28,6 +32,8 @@ export class MediaFileUrls {
     return {
       thumbnail: (asset) => base + this.signer.sign(mediaFilePaths.thumbnail(asset)),
       keyframe: (asset, file) => base + this.signer.sign(mediaFilePaths.keyframe(asset, file)),
+      original: (asset) => base + this.signer.sign(mediaFilePaths.original(asset)),
+      face: (asset, seq) => base + this.signer.sign(mediaFilePaths.face(asset, seq)),
     };
   }
 }

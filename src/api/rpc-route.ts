@@ -5,6 +5,7 @@ import type { ActionContext } from './actions/action.js';
 import type { RequestAuthenticator } from './auth/request-authenticator.js';
 import type { SignedRequest } from './auth/signed-request.js';
 import { ApiError } from './errors.js';
+import type { MediaFileUrls } from './media-file-urls.js';
 import { Params } from './params.js';
 import { requestBaseUrl } from './public-base-url.js';
 
@@ -27,6 +28,8 @@ export function registerRpcRoute(
     isReady: () => boolean;
     /** MEDIASEARCH_PUBLIC_URL: the base of absolute URLs in responses, instead of the request's own. */
     publicUrl?: string | undefined;
+    /** Signs the file URLs of the WithFileUrls extension. */
+    fileUrls?: MediaFileUrls;
   },
 ): void {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -59,7 +62,9 @@ export function registerRpcRoute(
           `The Action "${actionName.slice(0, 100)}" is not supported. Supported actions: ${[...ACTIONS.keys()].join(', ')}.`,
         );
       }
-      const result = await action.handle(new Params(params), deps.context, { baseUrl: requestBaseUrl(request, deps.publicUrl) });
+      const baseUrl = requestBaseUrl(request, deps.publicUrl);
+      const fileUrls = deps.fileUrls?.forBase(baseUrl);
+      const result = await action.handle(new Params(params), deps.context, { baseUrl, ...(fileUrls ? { fileUrls } : {}) });
       return reply.code(200).send({ RequestId: requestId, ...result, Success: 'true', Code: '200' });
     } catch (error) {
       return sendError(reply, requestId, error, request);

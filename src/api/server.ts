@@ -4,8 +4,10 @@ import type { ActionContext } from './actions/action.js';
 import type { RequestAuthenticator } from './auth/request-authenticator.js';
 import { ApiError, type ErrorCode } from './errors.js';
 import { registerMediaFileRoute, type MediaFileRouteDeps } from './media-file-route.js';
+import { MediaFileUrls } from './media-file-urls.js';
 import { newRequestId, registerFormBodyParser, registerRpcRoute, sendError } from './rpc-route.js';
 import { registerUploadRoute } from './upload-route.js';
+import { registerWebRoute } from './web-route.js';
 import type { UploadService } from '../services/upload-service.js';
 
 export interface ServerDeps {
@@ -36,9 +38,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit: 1024 * 1024,
   });
   registerFormBodyParser(app);
-  registerRpcRoute(app, deps);
+  registerRpcRoute(app, { ...deps, fileUrls: new MediaFileUrls(deps.mediaFiles.signer) });
   registerUploadRoute(app, deps);
   registerMediaFileRoute(app, deps.mediaFiles);
+  registerWebRoute(app, deps);
 
   app.get('/healthz', async (_request, reply) => {
     const ready = deps.isReady();

@@ -93,3 +93,11 @@ export function spawnServerProcess(env: Record<string, string>): {
   });
   return { child, url, output: () => buffer };
 }
+
+/** Waits for every index job of these assets and asserts that all of them succeeded. */
+export async function expectJobsSucceed(url: string, mediaIds: Iterable<string>, timeoutMs = 180_000): Promise<void> {
+  for (const id of mediaIds) {
+    const jobs = await waitForJobs(url, id, undefined, timeoutMs);
+    if (!jobs.every((job) => job.Status === 'Success')) throw new Error(`index jobs of ${id} did not all succeed: ${JSON.stringify(jobs)}`);
+  }
+}

@@ -1,34 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import sharp from 'sharp';
-import { generateMediaFixtures, tempDir } from '../helpers/fixtures.js';
+import { generateMediaFixtures, signPng, tempDir, videoWithSign } from '../helpers/fixtures.js';
 import { installedTinyModelEnv } from '../helpers/installed-tiny-model.js';
-import { rpc, startServer, waitForJobs, type RunningServer } from '../helpers/server-harness.js';
+import { expectJobsSucceed, rpc, startServer, waitForJobs, type RunningServer } from '../helpers/server-harness.js';
 
 type Clip = { From: number; To: number; Score: number };
 type MediaHit = { MediaId: string; ClipInfo: Clip[] };
 
-async function signPng(file: string, words: string, width = 640, height = 360): Promise<void> {
-  const svg =
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="white"/>` +
-    `<text x="40" y="${height / 2 + 20}" font-family="DejaVu Sans, sans-serif" font-size="56" fill="black">${words}</text></svg>`;
-  await sharp(Buffer.from(svg)).png().toFile(file);
-}
 
-/** 3 s of a test pattern, then 3 s of a sign: one cut at 3 s, text only in the second shot. */
-function videoWithSign(sign: string, file: string): void {
-  execFileSync('ffmpeg', [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=10:duration=3',
-    '-loop', '1', '-framerate', '10', '-t', '3', '-i', sign,
-    '-filter_complex', '[0:v]format=yuv420p[a];[1:v]scale=640:360,format=yuv420p[b];[a][b]concat=n=2:v=1[v]',
-    '-map', '[v]', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', file,
-  ]);
-}
 
 describe('SearchMediaByHybrid / SearchMediaByMultimodal over HTTP', () => {
   let server: RunningServer;
@@ -62,10 +44,7 @@ describe('SearchMediaByHybrid / SearchMediaByMultimodal over HTTP', () => {
     await insert('pattern', fixtures.jpeg, 'image', { title: 'fractal pattern sample', customFields: { intField1: 3 } });
     await insert('bakery', path.join(media, 'bakery.mp4'), 'video', { title: 'sample video', customFields: { intField1: 4, strField1: 'food' } });
     await insert('plainVideo', fixtures.video, 'video', { title: 'test card sample', customFields: { intField1: 5 } });
-    for (const id of Object.values(ids)) {
-      const jobs = await waitForJobs(url, id, undefined, 180_000);
-      assert.ok(jobs.every((job) => job.Status === 'Success'), JSON.stringify(jobs));
-    }
+    await expectJobsSucceed(url, Object.values(ids));
   });
   after(async () => {
     await server.stop();

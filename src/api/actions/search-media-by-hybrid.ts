@@ -4,5 +4,5 @@ import { naturalLanguageSearch } from './natural-language-search.js';
 /** Both channels (model + text), fused; `MediaId` returns all matching clips of that asset. */
 export const searchMediaByHybrid: Action = {
   name: 'SearchMediaByHybrid',
-  handle: (params, context) => naturalLanguageSearch(params, context, { channels: ['model', 'text'], acceptsMediaId: true }),
+  handle: (params, context, request) => naturalLanguageSearch(params, context, request, { channels: ['model', 'text'], acceptsMediaId: true }),
 };

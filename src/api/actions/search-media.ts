@@ -1,18 +1,21 @@
 import { iceJobStatus } from '../response-format.js';
 import { MAX_MATCH_BYTES } from '../../search/media-query/match-grammar.js';
+import type { AssetFileUrls } from '../../search/ai-data/asset-file-urls.js';
+import { assetFileUrls } from '../../search/ai-data/hit-files.js';
 import type { MediaQueryHit } from '../../services/media-query-service.js';
 import type { Asset } from '../../types.js';
 import type { Action } from './action.js';
 import { searchLibName } from './common-params.js';
-import { customFilters } from './search-params.js';
+import { customFilters, withFileUrls } from './search-params.js';
 
 /** ICE media statuses for what ingestion made of the file (SearchMedia's MediaBasicInfo.Status). */
 const MEDIA_STATUS = { pending: 'Preparing', ready: 'Normal', failed: 'PrepareFail' } as const;
 
 export const searchMedia: Action = {
   name: 'SearchMedia',
-  handle(params, { mediaQuery }) {
+  handle(params, { mediaQuery }, request) {
     const { pageNo, pageSize } = params.page();
+    const fileUrls = withFileUrls(params, request);
     const result = mediaQuery.search({
       library: searchLibName(params),
       match: params.string('Match', { maxLength: MAX_MATCH_BYTES }),
@@ -28,17 +31,20 @@ export const searchMedia: Action = {
       pageSize,
     });
     return {
-      MediaInfoList: result.hits.map(mediaInfo),
+      MediaInfoList: result.hits.map((hit) => mediaInfo(hit, fileUrls)),
       Total: result.total,
       ...(result.scrollToken ? { ScrollToken: result.scrollToken } : {}),
     };
   },
 };
 
-function mediaInfo({ asset, indexJobs }: MediaQueryHit): Record<string, unknown> {
+function mediaInfo({ asset, indexJobs }: MediaQueryHit, fileUrls: AssetFileUrls | undefined): Record<string, unknown> {
+  const files = fileUrls ? assetFileUrls(asset, fileUrls) : undefined;
   return {
     MediaId: asset.mediaId,
     MediaBasicInfo: basicInfo(asset),
+    // mediasearch extension (WithFileUrls=true): signed cover and file URLs; absent otherwise.
+    ...(files ? { CoverUrl: files.coverUrl, FileUrl: files.fileUrl } : {}),
     CustomFields: Object.fromEntries(Object.entries(asset.customFields).filter(([, value]) => value !== null)),
     IndexStatusList: indexJobs.map((job) => ({ IndexType: job.kind, IndexStatus: iceJobStatus(job.state) })),
     // AiData (labels, OCR, transcript of the asset) is built for SearchMediaByAILabel and joins here later.

@@ -8,7 +8,9 @@ import {
   type SearchScope,
   type TimeRange,
 } from '../../search/search-scope.js';
+import type { AssetFileUrls } from '../../search/ai-data/asset-file-urls.js';
 import type { MediaType } from '../../types.js';
+import type { RequestInfo } from './action.js';
 import { namespace, searchLibName } from './common-params.js';
 
 /** Values one multi-value CustomFilters condition may list. */
@@ -142,4 +144,15 @@ export function searchScope(
 export function searchText(params: Params, options: { required: boolean }): string | undefined {
   const text = params.string('Text', { maxLength: MAX_SEARCH_TEXT_BYTES, ...(options.required ? { required: true } : {}) });
   return text?.trim() === '' ? undefined : text?.trim();
+}
+
+/**
+ * `WithFileUrls=true` (mediasearch extension): the response also carries signed URLs of each
+ * asset's files, so a page can show results without a call per asset. Off by default, so
+ * responses stay exactly ICE's shape for SDK clients.
+ */
+export function withFileUrls(params: Params, request: RequestInfo): AssetFileUrls | undefined {
+  if (!params.boolean('WithFileUrls', false)) return undefined;
+  if (!request.fileUrls) throw new Error('WithFileUrls needs the file URL signer, which this server was built without');
+  return request.fileUrls;
 }

@@ -11,4 +11,8 @@ export interface AssetRef {
 export interface AssetFileUrls {
   thumbnail(asset: AssetRef): string;
   keyframe(asset: AssetRef, file: string): string;
+  /** The asset's file itself (the downloaded copy, the upload, or the file:// original). */
+  original(asset: AssetRef): string;
+  /** The face crop of the asset's face track `seq` (person covers). */
+  face(asset: AssetRef, seq: number): string;
 }
