@@ -5,9 +5,9 @@ import { runCli } from './program.js';
 const interrupt = new AbortController();
 // A first Ctrl-C lets the running command stop cleanly (a pull keeps its partial files to resume);
 // `once` leaves a second Ctrl-C to end the process at once.
-const stop = (): void => interrupt.abort();
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+// The signal's name is the abort reason, which `serve` logs as `npm start` does.
+process.once('SIGINT', () => interrupt.abort('SIGINT'));
+process.once('SIGTERM', () => interrupt.abort('SIGTERM'));
 
 process.exitCode = await runCli(process.argv, {
   env: process.env,
