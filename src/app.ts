@@ -21,7 +21,11 @@ import { AiLabelSearchService } from './services/ai-label-search-service.js';
 import { LibraryService } from './services/library-service.js';
 import { MediaQueryService } from './services/media-query-service.js';
 import { MediaService } from './services/media-service.js';
+import { FaceClusterer } from './services/face-clustering.js';
+import { FaceLabeller } from './services/face-labeller.js';
 import { FacePhotoReader, poolFaceDetector } from './services/face-photo.js';
+import { FaceSearchService } from './services/face-search-service.js';
+import { PersonService } from './services/person-service.js';
 import { RecognitionService } from './services/recognition-service.js';
 import { DEFAULT_SEARCH_SETTINGS, SearchService } from './services/search-service.js';
 import { QueryEncoder } from './search/query-encoder.js';
@@ -59,6 +63,19 @@ export class App {
       urlPolicy: config.urlPolicy,
     });
     this.pool = new WorkerPool(config.workers);
+    this.vectorIndexes = new VectorIndexRegistry(this.store.db, path.join(config.dataDir, 'vector-index'), this.log);
+    const facePhotos = new FacePhotoReader({
+      files,
+      fileRoots: config.fileRoots,
+      urlPolicy: config.urlPolicy,
+      scratchDir: path.join(config.dataDir, 'tmp', 'face-photos'),
+      detector: poolFaceDetector(this.pool),
+    });
+    const recognition = new RecognitionService(this.store, facePhotos);
+    const faceIndex = () => this.vectorIndexes.faceTracks();
+    const labeller = new FaceLabeller(this.store, (library) => recognition.entitiesOfSearchLib(library), faceIndex);
+    recognition.attachLabeller(labeller);
+    const clusterer = new FaceClusterer(this.store);
     const ingest = createIngestJob({
       store: this.store,
       resolver,
@@ -74,7 +91,7 @@ export class App {
       {
         ingest,
         mm: createMmJob({ store: this.store, files, pool: this.pool, catalog: this.catalog, analysis: config.analysis }),
-        face: createFaceJob({ store: this.store, pool: this.pool, analysis: config.analysis }),
+        face: createFaceJob({ store: this.store, pool: this.pool, analysis: config.analysis, files, labeller, clusterer }),
         aiLabel: createAiLabelJob({ store: this.store, files, pool: this.pool, analysis: config.analysis }),
       },
       { concurrency: config.workers * 2, maxAttempts: config.jobMaxAttempts, retryBaseMs: config.jobRetryBaseMs },
@@ -82,7 +99,6 @@ export class App {
     );
     const libraries = new LibraryService(this.store, this.scheduler, files);
     const media = new MediaService(this.store, libraries, this.scheduler, resolver, files);
-    this.vectorIndexes = new VectorIndexRegistry(this.store.db, path.join(config.dataDir, 'vector-index'), this.log);
     this.search = new SearchService(
       this.store,
       libraries,
@@ -94,14 +110,6 @@ export class App {
     );
     const urlSigner = FileUrlSigner.loadOrCreate(config.dataDir);
     const aiLabelSearch = new AiLabelSearchService(this.store, libraries, new MediaFileUrls(urlSigner));
-    const facePhotos = new FacePhotoReader({
-      files,
-      fileRoots: config.fileRoots,
-      urlPolicy: config.urlPolicy,
-      scratchDir: path.join(config.dataDir, 'tmp', 'face-photos'),
-      detector: poolFaceDetector(this.pool),
-    });
-    const recognition = new RecognitionService(this.store, facePhotos);
     this.uploads = new UploadService(files, config.maxMediaBytes);
     libraries.ensureDefaultLibrary();
     this.server = buildServer({
@@ -112,6 +120,9 @@ export class App {
         mediaQuery: new MediaQueryService(this.store, libraries),
         search: this.search,
         recognition,
+        faceSearch: new FaceSearchService(this.store, libraries, media, facePhotos, faceIndex, config.faceSearchTokenTtlMs),
+        persons: new PersonService(this.store, libraries, recognition, clusterer, labeller),
+        faceLabeller: labeller,
       },
       authenticator: new RequestAuthenticator({ keys: config.accessKeys, maxClockSkewMs: config.maxClockSkewMs }),
       uploads: this.uploads,

@@ -36,6 +36,8 @@ export interface Config {
   readonly analysis: AnalysisConfig;
   /** Relevance floor of natural-language search, 0–1 (MEDIASEARCH_SEARCH_MIN_SCORE; docs/search.md). */
   readonly searchMinScore: number;
+  /** How long a FaceSearchToken remembers its query (MEDIASEARCH_FACE_TOKEN_TTL_SECONDS; docs/faces.md). */
+  readonly faceSearchTokenTtlMs: number;
 }
 
 /** How media is analysed (segments, models, sampling); passed to the worker threads as plain data. */
@@ -178,6 +180,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxClockSkewMs: integer(env, 'MEDIASEARCH_MAX_CLOCK_SKEW_MS', 15 * 60_000, 1000, 24 * 3600_000),
     logLevel: logLevel(env),
     searchMinScore: decimal(env, 'MEDIASEARCH_SEARCH_MIN_SCORE', DEFAULT_SEARCH_MIN_SCORE, 0, 1),
+    faceSearchTokenTtlMs: integer(env, 'MEDIASEARCH_FACE_TOKEN_TTL_SECONDS', 24 * 3600, 60, 365 * 24 * 3600) * 1000,
     analysis: {
       modelDir: resolveModelDir(env),
       mmModel: env.MEDIASEARCH_MM_MODEL?.trim() || DEFAULT_MM_MODEL,

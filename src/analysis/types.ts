@@ -69,7 +69,8 @@ export interface FaceTrack {
   quality: number;
 }
 
-export type TextSource = 'label' | 'ocr' | 'asr';
+/** Where a segment text came from; 'face' is a recognised person's name over a face track. */
+export type TextSource = 'label' | 'ocr' | 'asr' | 'face';
 
 /** An object or scene label found at `time`. */
 export interface LabelHit {

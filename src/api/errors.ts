@@ -30,6 +30,11 @@ export const ERROR_CATALOGUE = {
   FaceNotFound: { status: 400, summary: 'No face was found in the image.' },
   MultipleFacesFound: { status: 400, summary: 'The image shows several faces of about the same size, so it is unclear whose face is meant.' },
   FaceQualityTooLow: { status: 400, summary: 'The face is too small, blurred or turned away to be recognised.' },
+  FaceSearchTokenNotFound: {
+    status: 404,
+    summary: 'The FaceSearchToken names no face query: it was never used with SearchMediaByFace, or it expired.',
+  },
+  PersonNotFound: { status: 404, summary: 'The person does not exist in this search library.' },
   SearchLibAlreadyExists: { status: 409, summary: 'A search library with this name already exists.' },
   IndexAlreadyExists: { status: 409, summary: 'The index already exists in this search library.' },
   MediaAlreadyExists: { status: 409, summary: 'A media asset with this MediaId already exists in this search library.' },

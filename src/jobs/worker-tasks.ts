@@ -55,6 +55,8 @@ export interface AnalyseFacesResult {
   framesAnalysed: number;
   detections: number;
   usableDetections: number;
+  /** Size of the pictures the tracks' boxes are in. */
+  frame: { width: number; height: number };
 }
 
 /** Object labels and OCR text on keyframe JPEGs (the aiLabel index). */

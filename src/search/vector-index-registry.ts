@@ -1,8 +1,16 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Db } from '../store/database.js';
+import { FaceRepository } from '../store/face-repository.js';
+import type { ChangesAfter } from './vector-index/index-sync.js';
 import { keyframeVectorChanges, latestVectorChange } from './vector-index/sqlite-vector-changes.js';
 import { SyncedVectorIndex, type SyncedVectorIndexOptions } from './vector-index/synced-vector-index.js';
+
+/** Identity (tag) of the face track index: the recogniser that made the embeddings. */
+export const FACE_TRACK_INDEX = 'face-api-resnet34-128';
+export const FACE_EMBEDDING_DIM = 128;
+
+const faceTrackChanges = (db: Db): ChangesAfter => new FaceRepository(db).trackEmbeddingChanges();
 
 /** How often a changed index writes its snapshot, so a restart replays little. */
 const CHECKPOINT_EVERY_MS = 5 * 60_000;
@@ -42,22 +50,35 @@ export class VectorIndexRegistry {
 
   /** The model's index, up to date with the store. */
   get(model: string, dim: number): SyncedVectorIndex {
-    let index = this.indexes.get(model);
+    return this.open(model, safeFolderName(model), dim, () => keyframeVectorChanges(this.db, model));
+  }
+
+  /**
+   * The index of face track embeddings (face-api's 128-d recogniser, unit length), all libraries
+   * together like the keyframe indexes; searches narrow to a library with an allow-list. Its folder
+   * name cannot collide with a model's: registry names never start with "_".
+   */
+  faceTracks(): SyncedVectorIndex {
+    return this.open(FACE_TRACK_INDEX, '_face-tracks', FACE_EMBEDDING_DIM, () => faceTrackChanges(this.db));
+  }
+
+  private open(key: string, folder: string, dim: number, changes: () => ChangesAfter): SyncedVectorIndex {
+    let index = this.indexes.get(key);
     if (index && index.dim !== dim) {
-      throw new Error(`the ${model} vector index holds ${index.dim}-d vectors, the model gives ${dim}`);
+      throw new Error(`the ${key} vector index holds ${index.dim}-d vectors, the model gives ${dim}`);
     }
     if (!index) {
-      const log = this.log.child({ component: 'vector-index', model });
+      const log = this.log.child({ component: 'vector-index', model: key });
       index = SyncedVectorIndex.open({
-        dir: path.join(this.dir, safeFolderName(model)),
+        dir: path.join(this.dir, folder),
         dim,
-        tag: model,
-        changesAfter: keyframeVectorChanges(this.db, model),
+        tag: key,
+        changesAfter: changes(),
         onEvent: (event) => log.info(event, `vector index: ${event.type}`),
         ...this.overrides,
       });
-      this.indexes.set(model, index);
-      this.checkpointed.set(model, index.watermark);
+      this.indexes.set(key, index);
+      this.checkpointed.set(key, index.watermark);
     }
     index.sync();
     return index;

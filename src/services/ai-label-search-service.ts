@@ -16,15 +16,15 @@ export const AI_LABEL_SORT_ORDERS = ['CreationTime:Desc', 'CreationTime:Asc'] as
 export type AiLabelSortOrder = (typeof AI_LABEL_SORT_ORDERS)[number];
 
 /**
- * What each `MultimodalSearchType` searches, in one place. PersonName has no texts yet: the
- * face-recognition issue stores recognised person names as segment texts of their own source and
- * adds that source here (and to FullSearch).
+ * What each `MultimodalSearchType` searches, in one place. PersonName searches the names of
+ * registered persons recognised in face tracks (source 'face', written by the store's triggers
+ * when a track is labelled: migration 007).
  */
 export const SEARCH_TYPE_TARGETS: Readonly<Record<MultimodalSearchType, TextMatchTargets>> = {
-  PersonName: { sources: [], assetText: false },
+  PersonName: { sources: ['face'], assetText: false },
   Ocr: { sources: ['ocr'], assetText: false },
   AiCategory: { sources: ['label'], assetText: false },
-  FullSearch: { sources: ['label', 'ocr', 'asr'], assetText: true },
+  FullSearch: { sources: ['label', 'ocr', 'asr', 'face'], assetText: true },
 };
 
 /** AiData items per asset and source (earliest first) on a page of assets. */

@@ -122,12 +122,11 @@ export class MediaQueryService {
 }
 
 /**
- * EntityId narrows SearchMedia to the assets where a registered person appears. Persons are
- * registered in face recognition libraries (CreateRecognitionEntity…), which a later issue adds;
- * it replaces this function with one that returns that condition over the alias `a`.
+ * `EntityId`: assets in which a registered person (a recognition entity) was recognised, i.e. that
+ * have a face track labelled with it (src/services/face-labeller.ts), over the alias `a`.
  */
-export function entityIdFilter(_entityId: string): AssetFilter {
-  throw invalidParameter('EntityId', 'EntityId filtering needs face recognition libraries, which this server does not have yet.');
+export function entityIdFilter(entityId: string): AssetFilter {
+  return { sql: 'EXISTS (SELECT 1 FROM face_tracks t WHERE t.asset_id = a.id AND t.entity_id = ?)', params: [entityId] };
 }
 
 function parseMatchParameter(text: string): MatchExpr | undefined {

@@ -5,6 +5,7 @@ import type { Page, RecognitionAlgorithm, RecognitionEntity, RecognitionLib, Rec
 import type { Store } from '../store/store.js';
 import type { Library, SearchLibConfig } from '../types.js';
 import type { FacePhotoReader } from './face-photo.js';
+import type { FaceLabeller } from './face-labeller.js';
 
 /** The algorithms this server can recognise; ICE also has landmark, object, logo and label. */
 export const SUPPORTED_ALGORITHMS: readonly RecognitionAlgorithm[] = ['face'];
@@ -33,11 +34,22 @@ const newId = (): string => randomBytes(16).toString('hex');
  * SearchLibConfig.faceGroupIds; `entitiesOfSearchLib` is what face labelling and search read.
  */
 export class RecognitionService {
+  private labeller: FaceLabeller | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly photos: FacePhotoReader,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * Keeps face track labels in step with the registry from then on: samples added or removed
+   * relabel the tracks they can affect (the labeller reads the registry through this service,
+   * hence a setter rather than a constructor argument).
+   */
+  attachLabeller(labeller: FaceLabeller): void {
+    this.labeller = labeller;
+  }
 
   createLib(request: { algorithm: RecognitionAlgorithm; name: string; description?: string }): RecognitionLib {
     requireSupported(request.algorithm);
@@ -62,6 +74,7 @@ export class RecognitionService {
    */
   deleteLib(libId: string, algorithm?: RecognitionAlgorithm): void {
     this.requireLib(libId, algorithm);
+    const affected = this.labeller?.tracksOfEntities(this.store.recognition.entitiesOfLibs([libId]).map((e) => e.id)) ?? [];
     this.store.transaction(() => {
       this.store.recognition.deleteLib(libId);
       const libraries = this.store.db.prepare('SELECT name, config FROM libraries').all() as { name: string; config: string }[];
@@ -74,6 +87,7 @@ export class RecognitionService {
         this.store.libraries.updateConfig(library.name, kept.length > 0 ? { ...rest, faceGroupIds: kept.join(',') } : rest, this.now());
       }
     });
+    this.labeller?.relabel(affected);
   }
 
   createEntity(request: { libId: string; algorithm: RecognitionAlgorithm; name: string; info?: string }): RecognitionEntity {
@@ -110,7 +124,9 @@ export class RecognitionService {
 
   deleteEntity(libId: string, entityId: string, algorithm?: RecognitionAlgorithm): void {
     this.requireEntity(libId, entityId, algorithm);
+    const affected = this.labeller?.tracksOfEntities([entityId]) ?? [];
     this.store.recognition.deleteEntity(entityId);
+    this.labeller?.relabel(affected);
   }
 
   /**
@@ -148,7 +164,32 @@ export class RecognitionService {
       this.requireEntity(request.libId, request.entityId);
       this.store.recognition.insertSample(sample);
     });
+    this.labeller?.afterSampleAdded(request.libId, embedding);
     return sample;
+  }
+
+  /**
+   * Samples that come from face tracks rather than photos (a person named from its clustered
+   * faces): `imageUrl` says where the face was seen. They count exactly like photo samples.
+   */
+  addDerivedSamples(
+    libId: string,
+    entityId: string,
+    faces: readonly Omit<RecognitionSample, 'id' | 'entityId' | 'libId' | 'createdAt'>[],
+  ): void {
+    this.store.transaction(() => {
+      this.requireEntity(libId, entityId);
+      for (const face of faces) {
+        this.store.recognition.insertSample({ ...face, id: newId(), entityId, libId, createdAt: this.now() });
+      }
+    });
+    for (const face of faces) this.labeller?.afterSampleAdded(libId, face.embedding);
+  }
+
+  /** The entity of this name in the library, created when there is none. */
+  entityNamed(libId: string, name: string): RecognitionEntity {
+    const existing = this.store.recognition.listEntities({ libId, name }, 0, 1).items[0];
+    return existing ?? this.createEntity({ libId, algorithm: 'face', name });
   }
 
   /** Samples of a library, narrowed to one entity (by id, or by name when the id is absent or ANY). */
@@ -179,7 +220,9 @@ export class RecognitionService {
         `The entity "${request.entityId}" has no sample "${request.sampleId}"; list its samples with ListRecognitionSamples.`,
       );
     }
+    const affected = this.labeller?.tracksOfEntities([request.entityId]) ?? [];
     this.store.recognition.deleteSample(request.sampleId);
+    this.labeller?.relabel(affected);
   }
 
   /**

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { TextSource } from '../analysis/types.js';
 import { ModelNotInstalledError } from '../models/model-errors.js';
+import type { AssetFileUrls } from '../search/ai-data/asset-file-urls.js';
+import { readHitFiles, type HitFiles } from '../search/ai-data/hit-files.js';
 import { rankAssets, type AssetMatch } from '../search/hybrid/clips.js';
 import { fuseSegments, type FusionMethod } from '../search/hybrid/fusion.js';
 import { queryLanguage } from '../search/hybrid/generic-captions.js';
@@ -28,10 +30,12 @@ export interface SearchRequest {
   /** Evaluation only: the API always fuses by noisy-OR with the configured floor. */
   readonly fusion?: FusionMethod;
   readonly minScore?: number;
+  /** When given, each item also carries its files (the WithFileUrls extension), signed with these. */
+  readonly fileUrls?: AssetFileUrls;
 }
 
 export interface SearchResult {
-  readonly items: { mediaId: string; score: number; clips: AssetMatch['clips'] }[];
+  readonly items: { mediaId: string; score: number; clips: AssetMatch['clips']; files?: HitFiles }[];
   /** Assets above the relevance floor among everything the channels recalled. */
   readonly total: number;
   /** Why a channel did not take part (no model installed, a query language the model cannot read…). */
@@ -53,7 +57,7 @@ export interface SearchSettings {
 
 export const DEFAULT_SEARCH_SETTINGS: Omit<SearchSettings, 'mmModel'> = { minScore: DEFAULT_SEARCH_MIN_SCORE, modelDepth: 200, textDepth: 1000, joinGap: 0.5 };
 
-const SEGMENT_SOURCES: readonly TextSource[] = ['label', 'ocr', 'asr'];
+const SEGMENT_SOURCES: readonly TextSource[] = ['label', 'ocr', 'asr', 'face'];
 
 /**
  * Natural-language search (SearchMediaByHybrid, SearchMediaByMultimodal): recall per channel
@@ -107,8 +111,9 @@ export class SearchService {
     });
     const page = request.mediaId !== undefined ? ranked : ranked.slice(request.offset, request.offset + request.limit);
     const mediaIds = this.mediaIds(page.map((a) => a.assetId));
+    const files = request.fileUrls ? this.hitFiles(page, request.fileUrls) : undefined;
     return {
-      items: page.map((a) => ({ mediaId: mediaIds.get(a.assetId)!, score: a.score, clips: a.clips })),
+      items: page.map((a, i) => ({ mediaId: mediaIds.get(a.assetId)!, score: a.score, clips: a.clips, ...(files ? { files: files[i]! } : {}) })),
       total: ranked.length,
       warnings,
     };
@@ -176,6 +181,11 @@ export class SearchService {
     const others = this.store.db.prepare('SELECT name FROM libraries WHERE name != ?').pluck().all(scope.library) as string[];
     const hasAssets = this.store.db.prepare('SELECT 1 FROM assets WHERE library = ? LIMIT 1').pluck();
     return others.every((name) => hasAssets.get(name) === undefined);
+  }
+
+  private hitFiles(page: readonly AssetMatch[], urls: AssetFileUrls): HitFiles[] {
+    const hits = page.map((match) => ({ asset: this.store.assets.getById(match.assetId)!, clips: match.clips }));
+    return readHitFiles(this.store.db, hits, urls);
   }
 
   private mediaIds(assetIds: readonly number[]): Map<number, string> {

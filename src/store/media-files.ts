@@ -8,6 +8,7 @@ const UPLOAD_ID = /^[a-f0-9]{32}$/;
  *   media/<asset id>/source.<ext>   downloaded http(s) inputs
  *   media/<asset id>/thumbnail.jpg
  *   media/<asset id>/keyframes/<n>.jpg  keyframes of the asset's segments
+ *   media/<asset id>/faces/<track seq>.jpg  a face crop per face track (person covers)
  *   uploads/<upload id>/<file name> files sent to POST /upload, until their asset is deleted
  * file:// inputs stay where they are (inside MEDIASEARCH_FILE_ROOTS) and are never deleted.
  */
@@ -31,6 +32,11 @@ export class MediaFiles {
   /** Keyframe JPEGs of an asset, named by the keyframe file column. */
   keyframeDir(assetId: number): string {
     return path.join(this.assetDir(assetId), 'keyframes');
+  }
+
+  /** Face crops of an asset's tracks, named by the track's seq. */
+  faceDir(assetId: number): string {
+    return path.join(this.assetDir(assetId), 'faces');
   }
 
   isUploadId(id: string): boolean {

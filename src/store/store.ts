@@ -1,6 +1,7 @@
 import { AnalysisRepository } from './analysis-repository.js';
 import { AssetRepository } from './asset-repository.js';
 import { openDatabase, type Db } from './database.js';
+import { FaceRepository } from './face-repository.js';
 import { JobRepository } from './job-repository.js';
 import { LibraryRepository } from './library-repository.js';
 import { RecognitionRepository } from './recognition-repository.js';
@@ -12,6 +13,7 @@ export class Store {
   readonly jobs: JobRepository;
   readonly analysis: AnalysisRepository;
   readonly recognition: RecognitionRepository;
+  readonly faces: FaceRepository;
 
   constructor(readonly db: Db) {
     this.libraries = new LibraryRepository(db);
@@ -19,6 +21,7 @@ export class Store {
     this.jobs = new JobRepository(db);
     this.analysis = new AnalysisRepository(db);
     this.recognition = new RecognitionRepository(db);
+    this.faces = new FaceRepository(db);
   }
 
   static open(file: string): Store {

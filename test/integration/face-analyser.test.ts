@@ -146,7 +146,7 @@ describe('face analyser on real photos', { skip: sharedDataMissing('faces/deepfa
     const file = path.join(dir, 'gradient.png');
     await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(file);
     const result = await analyseImageFaces(file);
-    assert.deepEqual(result, { detections: [], tracks: [], framesSampled: 1, framesAnalysed: 1 });
+    assert.deepEqual(result, { detections: [], tracks: [], framesSampled: 1, framesAnalysed: 1, frame: { width: 640, height: 480 } });
   });
 
   it('gives each face of a photo its own track at t=0', { skip: sharedDataMissing('faces/face_recognition/two_people.jpg') }, async () => {

@@ -153,13 +153,13 @@ describe('SearchMediaByAILabel (service and action over a real store)', () => {
   after(() => store.close());
 
   it('maps each MultimodalSearchType to its texts, in one table', async () => {
-    assert.deepEqual(SEARCH_TYPE_TARGETS.PersonName, { sources: [], assetText: false });
+    assert.deepEqual(SEARCH_TYPE_TARGETS.PersonName, { sources: ['face'], assetText: false });
     assert.deepEqual(ids((await search({ Text: 'dog', MultimodalSearchType: 'AiCategory' })).items), ['team-b', 'label-dog']);
     assert.deepEqual(ids((await search({ Text: 'dog', MultimodalSearchType: 'Ocr' })).items), ['ocr-dog']);
     const full = await search({ Text: 'dog' }); // FullSearch is the default
     assert.deepEqual(ids(full.items), ['waiting', 'team-b', 'title-dog', 'asr-dog', 'ocr-dog', 'label-dog']);
     assert.equal(full.total, 6);
-    // No person-name texts exist yet: nothing, rather than an error.
+    // No track was recognised as a person named like that: nothing, rather than an error.
     assert.deepEqual(await search({ Text: 'dog', MultimodalSearchType: 'PersonName' }), { total: 0, items: [] });
   });
 

@@ -1,4 +1,4 @@
-import { sampleVideoFrames } from '../frame-sampler.js';
+import { sampleVideoFrames, sampledFrameSize } from '../frame-sampler.js';
 import { decodeImage } from '../image-decoder.js';
 import type { FaceDetection, FaceTrack } from '../types.js';
 import type { MediaProbe } from '../../types.js';
@@ -11,6 +11,8 @@ export interface FaceAnalysis {
   framesSampled: number;
   /** Frames that went through the full detector (all of them unless the gate is on). */
   framesAnalysed: number;
+  /** Size of the pictures the boxes are in (the upright picture, possibly scaled down). */
+  frame: { width: number; height: number };
 }
 
 /**
@@ -60,7 +62,13 @@ export async function analyseImageFaces(path: string, options: ImageFaceOptions 
   const analyser = await loadFaceAnalyser(options.analyser);
   const image = await decodeImage(path, options.maxSide === undefined ? {} : { maxSide: options.maxSide });
   const detections = await analyser.detect({ time: 0, image });
-  return { detections, tracks: linkFaceTracks(detections), framesSampled: 1, framesAnalysed: 1 };
+  return {
+    detections,
+    tracks: linkFaceTracks(detections),
+    framesSampled: 1,
+    framesAnalysed: 1,
+    frame: { width: image.width, height: image.height },
+  };
 }
 
 /**
@@ -94,5 +102,11 @@ export async function analyseVideoFaces(path: string, probe: MediaProbe, options
     framesAnalysed += 1;
     previousHadFaces = found.length > 0;
   }
-  return { detections, tracks: linkFaceTracks(detections, options.tracking), framesSampled, framesAnalysed };
+  return {
+    detections,
+    tracks: linkFaceTracks(detections, options.tracking),
+    framesSampled,
+    framesAnalysed,
+    frame: sampledFrameSize(probe, options.maxSide),
+  };
 }

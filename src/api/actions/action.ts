@@ -2,9 +2,13 @@ import type { AiLabelSearchService } from '../../services/ai-label-search-servic
 import type { LibraryService } from '../../services/library-service.js';
 import type { MediaQueryService } from '../../services/media-query-service.js';
 import type { MediaService } from '../../services/media-service.js';
+import type { FaceLabeller } from '../../services/face-labeller.js';
+import type { FaceSearchService } from '../../services/face-search-service.js';
+import type { PersonService } from '../../services/person-service.js';
 import type { RecognitionService } from '../../services/recognition-service.js';
 import type { SearchService } from '../../services/search-service.js';
 import type { Params } from '../params.js';
+import type { AssetFileUrls } from '../../search/ai-data/asset-file-urls.js';
 
 export interface ActionContext {
   readonly libraries: LibraryService;
@@ -13,6 +17,9 @@ export interface ActionContext {
   readonly mediaQuery: MediaQueryService;
   readonly search: SearchService;
   readonly recognition: RecognitionService;
+  readonly faceSearch: FaceSearchService;
+  readonly persons: PersonService;
+  readonly faceLabeller: FaceLabeller;
 }
 
 /** The response fields of one action; RequestId, Success and Code are added by the RPC layer. */
@@ -28,4 +35,6 @@ export interface Action {
 export interface RequestInfo {
   /** Scheme, host and port the client reached the server at (src/api/public-base-url.ts), for absolute URLs. */
   readonly baseUrl: string;
+  /** Signed URLs of asset files against that base (absent where no file route is served, as in unit tests). */
+  readonly fileUrls?: AssetFileUrls;
 }

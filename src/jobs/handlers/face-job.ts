@@ -1,15 +1,30 @@
+import { scaleTrackBoxes, uprightSize, writeFaceCrops } from '../../analysis/face/face-crops.js';
 import type { AnalysisConfig } from '../../config.js';
 import { MediaError } from '../../media/media-error.js';
+import type { FaceClusterer } from '../../services/face-clustering.js';
+import type { FaceLabeller } from '../../services/face-labeller.js';
+import type { MediaFiles } from '../../store/media-files.js';
 import type { Store } from '../../store/store.js';
 import type { JobHandler } from '../scheduler.js';
 import type { WorkerPool } from '../worker-pool.js';
 
+export interface FaceJobDeps {
+  store: Store;
+  pool: WorkerPool;
+  analysis: AnalysisConfig;
+  files: MediaFiles;
+  labeller: FaceLabeller;
+  clusterer: FaceClusterer;
+}
+
 /**
  * The face index: faces detected on the image, or on frames sampled from the video at the
  * configured rate, described, and linked into tracks that are stored with their per-timestamp
- * boxes and a representative embedding.
+ * boxes (in the upright source's pixels) and a representative embedding. Then, without more
+ * analysis: a face crop per track, registered persons attached (FaceLabeller) and the tracks
+ * placed into the library's automatic persons (FaceClusterer).
  */
-export function createFaceJob(deps: { store: Store; pool: WorkerPool; analysis: AnalysisConfig }): JobHandler {
+export function createFaceJob(deps: FaceJobDeps): JobHandler {
   return async (_job, asset, signal) => {
     if (asset.mediaType === 'audio') return { tracks: 0, note: 'an audio asset has no faces to find' };
     const probe = deps.store.assets.probe(asset.id);
@@ -19,13 +34,32 @@ export function createFaceJob(deps: { store: Store; pool: WorkerPool; analysis: 
       signal,
     );
     if (signal.aborted) throw signal.reason;
-    deps.store.analysis.replaceFaceTracks(asset.id, result.tracks);
+    const upright = uprightSize(probe);
+    const tracks = upright ? scaleTrackBoxes(result.tracks, result.frame, upright) : result.tracks;
+    const crops = await writeFaceCrops(asset.localPath, probe, tracks, deps.files.faceDir(asset.id), signal);
+    if (signal.aborted) throw signal.reason;
+
+    const library = deps.store.libraries.get(asset.library);
+    const { labelled, persons } = deps.store.transaction(() => {
+      const previousPersons = deps.store.faces.personIdsOfAsset(asset.id);
+      deps.store.analysis.replaceFaceTracks(asset.id, tracks);
+      // Labelled before clustering, so a recognised track joins the person named as its entity;
+      // and after, so a track that joined a named person carries that person's name.
+      if (library) deps.labeller.labelAsset(library, asset.id);
+      const touched = deps.clusterer.assignAsset(asset.library, asset.id);
+      deps.clusterer.refresh(previousPersons);
+      const labelled = library ? deps.labeller.labelAsset(library, asset.id) : 0;
+      return { labelled, persons: new Set([...touched, ...previousPersons]).size };
+    });
     return {
-      tracks: result.tracks.length,
+      tracks: tracks.length,
       framesSampled: result.framesSampled,
       framesAnalysed: result.framesAnalysed,
       detections: result.detections,
       usableDetections: result.usableDetections,
+      faceCrops: crops,
+      recognisedTracks: labelled,
+      personsTouched: persons,
     };
   };
 }

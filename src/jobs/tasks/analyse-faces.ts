@@ -23,5 +23,6 @@ export async function analyseFaces(task: AnalyseFacesTask, signal?: AbortSignal)
     framesAnalysed: analysis.framesAnalysed,
     detections: analysis.detections.length,
     usableDetections: analysis.detections.filter((d) => d.usable).length,
+    frame: analysis.frame,
   };
 }

@@ -80,16 +80,17 @@ export interface AiDataOptions {
 }
 
 /**
- * How each label source is described in AiLabelInfo. COCO objects are the only labels today; the
- * face-recognition issue adds person names here (Category celebrity/custom, LabelType face).
- * `Source` is "vision", the value ICE documents for visually detected labels.
+ * How each label source is described in AiLabelInfo: COCO objects, and registered persons
+ * recognised by face (ICE's Category "custom" for the caller's own persons, LabelType "face";
+ * FaceId is the entity id). `Source` is "vision", the value ICE documents for visually detected labels.
  */
 const LABEL_DESCRIPTORS: Partial<Record<TextSource, { category: string; labelType: string; source: string }>> = {
   label: { category: 'object', labelType: 'object', source: 'vision' },
+  face: { category: 'custom', labelType: 'face', source: 'vision' },
 };
 
-/** A stored segment text as read here: with its asset, and the box still as stored JSON. */
-type TextRow = Omit<StoredSegmentText, 'box'> & { assetId: number; box: string | null };
+/** A stored segment text as read here: with its asset, the box still as stored JSON, and its face track. */
+type TextRow = Omit<StoredSegmentText, 'box'> & { assetId: number; box: string | null; trackId: number | null };
 
 interface SegmentKeyframe {
   segmentId: number;
@@ -113,6 +114,7 @@ export function buildAiData(db: Db, assets: readonly AiDataAsset[], options: AiD
   const keyframes = readSegmentKeyframes(db, assetIds, rows);
   const byId = new Map(assets.map((asset) => [asset.id, asset]));
   const labelGroups = new Map<number, Map<string, AiLabelInfo>>();
+  const faceBoxes = readFaceBoxes(db, rows);
 
   for (const row of rows) {
     const asset = byId.get(row.assetId)!;
@@ -141,7 +143,7 @@ export function buildAiData(db: Db, assets: readonly AiDataAsset[], options: AiD
         LabelName: name,
         LabelType: descriptor.labelType,
         Source: descriptor.source,
-        FaceId: '',
+        FaceId: row.source === 'face' ? labelId : '',
         Occurrences: [],
       };
       groups.set(`${row.source}\u0000${labelId}`, info);
@@ -154,7 +156,12 @@ export function buildAiData(db: Db, assets: readonly AiDataAsset[], options: AiD
       Score: row.confidence ?? 0,
       Content: name,
       Image: keyframe ? options.urls.keyframe(asset, keyframe.file) : '',
-      Tracks: row.box ? [track(parseBox(row.box), keyframe, asset, from)] : [],
+      Tracks:
+        row.trackId !== null
+          ? (faceBoxes.get(row.trackId) ?? []).map((d) => track(d.box, undefined, asset, seconds(d.time)))
+          : row.box
+            ? [track(parseBox(row.box), keyframe, asset, from)]
+            : [],
     });
   }
   return result;
@@ -170,9 +177,9 @@ function readTexts(db: Db, assetIds: string, options: AiDataOptions): TextRow[] 
   }
   return db
     .prepare(
-      `SELECT id, assetId, segmentId, source, label, text, textZh, confidence, "from", "to", box FROM (
+      `SELECT id, assetId, segmentId, source, label, text, textZh, confidence, "from", "to", box, trackId FROM (
          SELECT st.id, st.asset_id AS assetId, st.segment_id AS segmentId, st.source, st.label, st.text,
-                st.text_zh AS textZh, st.confidence, st.start_s AS "from", st.end_s AS "to", st.box,
+                st.text_zh AS textZh, st.confidence, st.start_s AS "from", st.end_s AS "to", st.box, st.track_id AS trackId,
                 ROW_NUMBER() OVER (PARTITION BY st.asset_id, st.source ORDER BY st.start_s, st.id) AS n
          FROM segment_texts st
          WHERE ${where.join(' AND ')}
@@ -181,6 +188,25 @@ function readTexts(db: Db, assetIds: string, options: AiDataOptions): TextRow[] 
        ORDER BY assetId, "from", id`,
     )
     .all(...params, options.maxItemsPerSource) as TextRow[];
+}
+
+/** Per-timestamp boxes of the face tracks behind person-name texts (already in media pixels). */
+function readFaceBoxes(db: Db, rows: readonly TextRow[]): Map<number, { time: number; box: Box }[]> {
+  const trackIds = rows.flatMap((row) => (row.trackId === null ? [] : [row.trackId]));
+  const result = new Map<number, { time: number; box: Box }[]>();
+  if (trackIds.length === 0) return result;
+  const detections = db
+    .prepare(
+      `SELECT track_id AS trackId, time_s AS time, x, y, w, h FROM face_detections
+       WHERE track_id IN (SELECT value FROM json_each(?)) ORDER BY track_id, time_s`,
+    )
+    .all(JSON.stringify(trackIds)) as { trackId: number; time: number; x: number; y: number; w: number; h: number }[];
+  for (const d of detections) {
+    let list = result.get(d.trackId);
+    if (!list) result.set(d.trackId, (list = []));
+    list.push({ time: d.time, box: { x: d.x, y: d.y, width: d.w, height: d.h } });
+  }
+  return result;
 }
 
 /**

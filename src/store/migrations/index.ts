@@ -5,6 +5,7 @@ import { analysisSchema } from './003-analysis.js';
 import { textSearchSchema } from './004-text-search.js';
 import { vectorChanges } from './005-vector-changes.js';
 import { recognitionSchema } from './006-recognition.js';
+import { faceSearchSchema } from './007-face-search.js';
 
 /** Ordered forward migrations; the schema version is the position in this list (PRAGMA user_version). */
 export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
@@ -14,4 +15,5 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   textSearchSchema,
   vectorChanges,
   recognitionSchema,
+  faceSearchSchema,
 ];
