@@ -288,12 +288,37 @@ describe('web page in headless Chromium', { skip: chromiumMissing() }, () => {
       const image = document.querySelector(`.card.person[data-person-id="${id}"] img`);
       return image !== null && image.complete && image.naturalWidth > 0;
     }, obama.id);
-    await card.locator('input').fill('Barack Obama');
-    await card.locator('button[type=submit]').click();
+    await card.locator('form.name-form:not(.split-form) input').fill('Barack Obama');
+    await card.locator('form.name-form:not(.split-form) button[type=submit]').click();
     await card.locator('[role=status]', { hasText: 'Saved' }).waitFor();
     await page.selectOption('#persons-filter', 'named');
     await page.locator('.card.person .title', { hasText: 'Barack Obama' }).waitFor();
     await screenshot(page, 'persons');
+  });
+
+  it('splits a video off a person and merges the two persons again', async (t) => {
+    if (facesMissing) return t.skip(facesMissing);
+    if (!ids.speech) return t.skip('the speech video was not added');
+    await page.selectOption('#persons-filter', 'all');
+    const obama = page.locator('.card.person', { has: page.locator('.title', { hasText: 'Barack Obama' }) });
+    await obama.waitFor();
+    const obamaId = (await obama.getAttribute('data-person-id'))!;
+    const before = await page.locator('.card.person').count();
+    await obama.locator('button', { hasText: 'Split' }).click();
+    await obama.locator('form.split-form input').fill(ids.speech);
+    await obama.locator('form.split-form button[type=submit]').click();
+    await page.waitForFunction((n) => document.querySelectorAll('.card.person').length === n + 1, before);
+    assert.equal(await page.locator(`.card.person[data-person-id="${obamaId}"]`).getAttribute('data-media-count'), '1');
+    // The split made the newest person (the highest id).
+    const made = Math.max(...(await page.$$eval('.card.person', (cards) => cards.map((card) => Number(card.dataset.personId)))));
+    // Tick the named person first, so the merge keeps its id and name, then the split-off one.
+    await page.locator(`.card.person[data-person-id="${obamaId}"] .person-pick`).check();
+    await page.locator(`.card.person[data-person-id="${made}"] .person-pick`).check();
+    await page.click('#persons-merge');
+    await page.waitForFunction((n) => document.querySelectorAll('.card.person').length === n, before);
+    const merged = page.locator(`.card.person[data-person-id="${obamaId}"]`);
+    assert.equal(await merged.getAttribute('data-media-count'), '2');
+    assert.match((await merged.locator('.title').textContent()) ?? '', /Barack Obama/);
   });
 
   it('searches by a face photo and plays the person\'s moment in a video', async (t) => {
