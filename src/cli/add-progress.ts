@@ -53,10 +53,12 @@ export function createBarAddProgress(out: Stream): AddProgress {
   let bar: SingleBar | undefined;
   let startedAt = 0;
   let total = 0;
+  let shown = 0;
   const start = (count: number, format: string): void => {
     bar?.stop();
     startedAt = Date.now();
     total = count;
+    shown = 0;
     bar = new cliProgress.SingleBar({ stream: out, format, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
     bar.start(count, 0, { label: '', left: '?' });
   };
@@ -72,8 +74,11 @@ export function createBarAddProgress(out: Stream): AddProgress {
       start(jobs, 'Indexing [{bar}] {value}/{total} jobs | {left} left | {label}');
     },
     indexed(finishedJobs, update) {
-      const left = remaining(startedAt, finishedJobs, total);
-      bar?.update(finishedJobs, update ? { label: update.label, left } : { left });
+      // Never backwards: an asset's finished jobs are first counted from the batch status and
+      // then from its own job list, which can lag behind by a poll.
+      shown = Math.max(shown, finishedJobs);
+      const left = remaining(startedAt, shown, total);
+      bar?.update(shown, update ? { label: update.label, left } : { left });
     },
     stop() {
       bar?.stop();

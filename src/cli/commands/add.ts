@@ -154,6 +154,9 @@ async function waitForIndexing(client: ApiClient, results: AddResult[], options:
   }
 }
 
+/** From this many assets failing for the same reason, the summary says the reason once with the count. */
+const GROUP_FAILURES_FROM = 3;
+
 function summarise(results: AddResult[], library: string, waited: boolean): { text: string; failed: boolean } {
   const added = results.filter((result) => result.mediaId !== undefined && result.error === undefined);
   const jobs = results.flatMap((result) => result.jobs ?? []);
@@ -162,10 +165,25 @@ function summarise(results: AddResult[], library: string, waited: boolean): { te
   if (waited && jobs.length > 0) lines[0] += ` Index jobs: ${jobs.length - jobsFailed} succeeded, ${jobsFailed} failed.`;
   if (!waited && added.length > 0) lines.push('Indexing continues on the server; follow it with `mediasearch jobs --watch`.');
   const problems = results.filter((result) => result.error !== undefined || result.jobs?.some((job) => job.status === 'Fail'));
+  // One reason shared by many assets (a model not pulled yet fails every mm job) is said once,
+  // with the count, instead of drowning the other failures.
+  const byReason = new Map<string, AddResult[]>();
+  for (const result of problems) {
+    if (result.error !== undefined) continue;
+    for (const job of result.jobs ?? []) {
+      if (job.status !== 'Fail') continue;
+      const key = `${job.indexType} failed: ${job.errorMessage ?? 'no reason given'}`;
+      byReason.set(key, [...(byReason.get(key) ?? []), result]);
+    }
+  }
+  const grouped = new Set([...byReason].filter(([, list]) => list.length >= GROUP_FAILURES_FROM).map(([key]) => key));
   if (problems.length > 0) {
     lines.push('Failed:');
+    for (const key of grouped) lines.push(`  ${byReason.get(key)!.length} assets: ${key}`);
     for (const result of problems) {
-      const what = result.error ?? describeJobs(result.jobs ?? []);
+      const own = (result.jobs ?? []).filter((job) => job.status === 'Fail' && !grouped.has(`${job.indexType} failed: ${job.errorMessage ?? 'no reason given'}`));
+      if (result.error === undefined && own.length === 0) continue;
+      const what = result.error ?? describeJobs(own);
       lines.push(`  ${result.input}${result.mediaId ? ` (${result.mediaId})` : ''}: ${what}`);
     }
   }
