@@ -183,3 +183,16 @@ describe('face search core (real SQLite store and vector index)', () => {
     assert.equal(store.faces.getPerson(before.id)!.trackCount, 1);
   });
 });
+
+describe('face boxes and crops', () => {
+  it('scales boxes from the analysed frame to the upright media and squares the crop inside the picture', async () => {
+    const { cropRegion, scaleTrackBoxes, uprightSize } = await import('../../src/analysis/face/face-crops.js');
+    const [scaled] = scaleTrackBoxes([track(0, null)], { width: 960, height: 540 }, { width: 1920, height: 1080 });
+    assert.deepEqual(scaled!.detections[0]!.box, { x: 20, y: 40, width: 120, height: 160 });
+    // A phone video stored landscape with a 90° rotation is upright portrait.
+    assert.deepEqual(uprightSize({ kind: 'video', formatName: 'mov', duration: 1, width: 1920, height: 1080, videoCodec: 'h264', audioCodec: null, rotation: 90 }), { width: 1080, height: 1920 });
+    // 160 px tall face with 35% margin each side: a 272 px square, clipped at the picture's top-left corner.
+    assert.deepEqual(cropRegion({ x: 20, y: 40, width: 120, height: 160 }, { width: 1920, height: 1080 }), { x: 0, y: 0, width: 216, height: 256 });
+    assert.deepEqual(cropRegion({ x: 500, y: 500, width: 100, height: 100 }, { width: 1920, height: 1080 }), { x: 465, y: 465, width: 170, height: 170 });
+  });
+});

@@ -62,10 +62,11 @@ export function cropRegion(box: Box, size: { width: number; height: number }): {
 }
 
 /**
- * Writes `<dir>/<seq>.jpg`, a FACE_CROP_SIZE square of each track's best face, from the source
- * file (photos through sharp, video frames through one ffmpeg seek each). A crop that fails is
- * skipped: crops are covers for people to look at, never needed by search. Returns how many were
- * written.
+ * Writes `<dir>/<seq>.jpg`, a FACE_CROP_SIZE square of the best face of each track that has an
+ * embedding, from the source file (photos through sharp, video frames through one ffmpeg seek
+ * each). Only those tracks can belong to a person, whose cover a crop is; the many tiny or blurred
+ * tracks of a crowd get none, which keeps the seeks few. A crop that fails is skipped: crops are
+ * for people to look at, never needed by search. Returns how many were written.
  */
 export async function writeFaceCrops(
   file: string,
@@ -81,6 +82,7 @@ export async function writeFaceCrops(
   let written = 0;
   for (const [seq, track] of tracks.entries()) {
     signal?.throwIfAborted();
+    if (track.embedding === null) continue;
     const best = bestDetection(track);
     if (!best) continue;
     const region = cropRegion(best.box, size);
