@@ -21,6 +21,7 @@ import { AiLabelSearchService } from './services/ai-label-search-service.js';
 import { LibraryService } from './services/library-service.js';
 import { MediaQueryService } from './services/media-query-service.js';
 import { MediaService } from './services/media-service.js';
+import { backfillFaceTracks } from './services/face-backfill.js';
 import { FaceClusterer } from './services/face-clustering.js';
 import { FaceLabeller } from './services/face-labeller.js';
 import { FacePhotoReader, poolFaceDetector } from './services/face-photo.js';
@@ -47,6 +48,7 @@ export class App {
   private readonly vectorIndexes: VectorIndexRegistry;
   readonly search: SearchService;
   private ready = false;
+  private readonly backfillFaces: () => { libraries: number; tracks: number };
   private housekeeping: NodeJS.Timeout | undefined;
 
   readonly catalog: ModelCatalog;
@@ -76,6 +78,7 @@ export class App {
     const labeller = new FaceLabeller(this.store, (library) => recognition.entitiesOfSearchLib(library), faceIndex);
     recognition.attachLabeller(labeller);
     const clusterer = new FaceClusterer(this.store);
+    this.backfillFaces = () => backfillFaceTracks(this.store, labeller, clusterer);
     const ingest = createIngestJob({
       store: this.store,
       resolver,
@@ -137,6 +140,8 @@ export class App {
   /** Resumes interrupted jobs and starts listening; returns the address actually bound. */
   async start(): Promise<string> {
     await this.retryJobsOfInstalledModel();
+    const backfilled = this.backfillFaces();
+    if (backfilled.tracks > 0) this.log.info(backfilled, 'labelled and clustered face tracks stored before persons existed');
     this.scheduler.start();
     this.vectorIndexes.start();
     this.housekeeping = setInterval(() => this.removeStaleUploads(), 3600_000).unref();

@@ -5,7 +5,7 @@ import type { Library } from '../types.js';
 import type { FaceClusterer } from './face-clustering.js';
 import type { FaceLabeller } from './face-labeller.js';
 import type { LibraryService } from './library-service.js';
-import { faceGroupIdsOf, type RecognitionService } from './recognition-service.js';
+import { DERIVED_SAMPLE_URL_PREFIX, faceGroupIdsOf, type RecognitionService } from './recognition-service.js';
 
 /** A named person's best faces become samples of its entity: enough views to recognise it again. */
 const SAMPLES_PER_NAMED_PERSON = 5;
@@ -41,6 +41,15 @@ export class PersonService {
     const page = this.store.faces.listPersons(library, named, offset, limit);
     const covers = this.store.faces.tracksByIds(page.items.flatMap((p) => (p.coverTrackId === null ? [] : [p.coverTrackId])));
     const coverOf = new Map(covers.map((track) => [track.id, track]));
+    // A cover deleted with its asset: the best remaining face stands in until the next refresh.
+    for (const person of page.items) {
+      if (person.coverTrackId !== null && coverOf.has(person.coverTrackId)) continue;
+      const best = [...this.store.faces.tracksOfPerson(person.id)].sort((a, b) => b.quality - a.quality)[0];
+      if (best) {
+        person.coverTrackId = best.id;
+        coverOf.set(best.id, best);
+      }
+    }
     return {
       total: page.total,
       items: page.items.map((person) => {
@@ -65,20 +74,36 @@ export class PersonService {
   name(request: { library: string; personId: number; name: string; libId?: string }): { person: FacePerson; entityId: string; libId: string } {
     const library = this.libraries.require(request.library);
     const person = this.requirePerson(library.name, request.personId);
+    const current = person.entityId === null ? undefined : this.store.recognition.getEntity(person.entityId);
+    if (current && (request.libId === undefined || request.libId === current.libId)) {
+      // Already a registered person: a new name renames it, so every label follows.
+      this.recognition.renameEntity(current.id, request.name);
+      this.store.faces.namePerson(person.id, request.name, current.id, Date.now());
+      return { person: this.store.faces.getPerson(person.id)!, entityId: current.id, libId: current.libId };
+    }
     const libId = this.faceLibFor(library, request.libId);
     const entity = this.recognition.entityNamed(libId, request.name);
     const members = this.store.faces.tracksOfPerson(person.id);
     this.store.faces.namePerson(person.id, request.name, entity.id, Date.now());
+    // Named into another library: the old entity gives back the faces this person lent it.
+    if (current && current.id !== entity.id) this.recognition.removeDerivedSamples(current.id);
     this.recognition.addDerivedSamples(libId, entity.id, this.samplesFrom(library, members));
     this.labeller.labelTracks(library, this.store.faces.tracksOfPerson(person.id));
     return { person: this.store.faces.getPerson(person.id)!, entityId: entity.id, libId };
   }
 
-  /** Moves every track of the other persons into the first; the first keeps its name, or takes theirs. */
+  /**
+   * Moves every track of the other persons into the first. The first keeps its name, or takes the
+   * first name among the others when it has none; another name the others had is taken back (the
+   * samples their faces gave it are removed, and the entity with them when it has no photo samples),
+   * so no face keeps being recognised as a person who was a mistake.
+   */
   merge(library: string, personIds: readonly number[]): FacePerson {
     const lib = this.libraries.require(library);
-    if (new Set(personIds).size < 2) throw invalidParameter('PersonIds', 'give at least two different person ids, the first being the one kept.');
+    if (new Set(personIds).size !== personIds.length) throw invalidParameter('PersonIds', 'each person id may be given once.');
+    if (personIds.length < 2) throw invalidParameter('PersonIds', 'give at least two different person ids, the first being the one kept.');
     const [target, ...others] = personIds.map((id) => this.requirePerson(library, id));
+    const dropped: string[] = [];
     this.store.transaction(() => {
       for (const other of others) {
         for (const track of this.store.faces.tracksOfPerson(other.id)) this.store.faces.setTrackPerson(track.id, target!.id);
@@ -86,11 +111,14 @@ export class PersonService {
           this.store.faces.namePerson(target!.id, other.name, other.entityId, Date.now());
           target!.name = other.name;
           target!.entityId = other.entityId;
+        } else if (other.entityId !== null && other.entityId !== target!.entityId) {
+          dropped.push(other.entityId);
         }
         this.store.faces.deletePerson(other.id);
       }
       this.clusterer.refresh([target!.id]);
     });
+    for (const entityId of dropped) this.recognition.removeDerivedSamples(entityId);
     this.labeller.labelTracks(lib, this.store.faces.tracksOfPerson(target!.id));
     return this.store.faces.getPerson(target!.id)!;
   }
@@ -172,7 +200,7 @@ export class PersonService {
       if (!d || !asset) return [];
       return [
         {
-          imageUrl: `mediasearch://${encodeURIComponent(library.name)}/${encodeURIComponent(asset.mediaId)}#t=${d.time}`,
+          imageUrl: `${DERIVED_SAMPLE_URL_PREFIX}${encodeURIComponent(library.name)}/${encodeURIComponent(asset.mediaId)}#t=${d.time}`,
           imageWidth: asset.width ?? 0,
           imageHeight: asset.height ?? 0,
           box: { x: d.x, y: d.y, width: d.w, height: d.h },

@@ -25,6 +25,9 @@ export interface KnownPerson {
   }[];
 }
 
+/** ImageUrl of samples taken from face tracks (a named person's faces): `mediasearch://<library>/<MediaId>#t=<s>`. */
+export const DERIVED_SAMPLE_URL_PREFIX = 'mediasearch://';
+
 /** Opaque, URL-safe, unguessable: 32 hex characters like ICE's own ids. */
 const newId = (): string => randomBytes(16).toString('hex');
 
@@ -184,6 +187,40 @@ export class RecognitionService {
       }
     });
     for (const face of faces) this.labeller?.afterSampleAdded(libId, face.embedding);
+  }
+
+  /**
+   * Renames a registered person (a named person renamed on the Persons page); the name texts of
+   * the tracks recognised as them follow at once.
+   */
+  renameEntity(entityId: string, name: string): void {
+    const entity = this.store.recognition.getEntity(entityId);
+    if (!entity || entity.name === name) return;
+    this.store.transaction(() => {
+      if (!this.store.recognition.renameEntity(entityId, name)) {
+        throw new ApiError(
+          'RecognitionEntityAlreadyExists',
+          `The recognition library "${entity.libId}" already has a person named "${name}"; if they are the same person, merge the two (MergePersons) instead.`,
+        );
+      }
+      this.store.faces.renameEntityTexts(entityId, name);
+    });
+  }
+
+  /**
+   * Takes back the samples a person's own faces gave its entity (MergePersons moving that person
+   * under another name); an entity left without samples is deleted. Tracks recognised through them
+   * are relabelled.
+   */
+  removeDerivedSamples(entityId: string): void {
+    const entity = this.store.recognition.getEntity(entityId);
+    if (!entity) return;
+    const affected = this.labeller?.tracksOfEntities([entityId]) ?? [];
+    this.store.transaction(() => {
+      this.store.recognition.deleteSamplesWithUrlPrefix(entityId, DERIVED_SAMPLE_URL_PREFIX);
+      if (this.store.recognition.countSamples(entityId) === 0) this.store.recognition.deleteEntity(entityId);
+    });
+    this.labeller?.relabel(affected);
   }
 
   /** The entity of this name in the library, created when there is none. */

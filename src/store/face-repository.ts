@@ -141,14 +141,25 @@ export class FaceRepository {
     );
   }
 
-  /** Sets (or clears) a track's registered person; the name text follows by trigger. */
+  /**
+   * Sets (or clears) a track's registered person; the name text follows by trigger. A new
+   * distance alone is written without touching the entity, so the trigger does not rewrite the
+   * name text (and re-queue it for the text index) on every relabel; its confidence follows here.
+   */
   setTrackEntity(trackId: number, entityId: string | null, distance: number | null): void {
-    this.db
-      .prepare(
-        `UPDATE face_tracks SET entity_id = ?, entity_distance = ?
-         WHERE id = ? AND (entity_id IS NOT ? OR entity_distance IS NOT ?)`,
-      )
-      .run(entityId, distance, trackId, entityId, distance);
+    const changed = this.db.prepare('UPDATE face_tracks SET entity_id = ?, entity_distance = ? WHERE id = ? AND entity_id IS NOT ?').run(entityId, distance, trackId, entityId);
+    if (changed.changes > 0) return;
+    const moved = this.db.prepare('UPDATE face_tracks SET entity_distance = ? WHERE id = ? AND entity_distance IS NOT ?').run(distance, trackId, distance);
+    if (moved.changes > 0) {
+      this.db
+        .prepare("UPDATE segment_texts SET confidence = MAX(0.0, 1.0 - COALESCE(?, 0.0)) WHERE track_id = ? AND source = 'face'")
+        .run(distance, trackId);
+    }
+  }
+
+  /** A registered person's new name, in the name texts of the tracks recognised as them. */
+  renameEntityTexts(entityId: string, name: string): void {
+    this.db.prepare("UPDATE segment_texts SET text = ? WHERE source = 'face' AND label = ?").run(name, entityId);
   }
 
   setTrackPerson(trackId: number, personId: number | null): void {

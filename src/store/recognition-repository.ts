@@ -196,6 +196,22 @@ export class RecognitionRepository {
     return this.db.prepare('DELETE FROM recognition_entities WHERE id = ?').run(id).changes > 0;
   }
 
+  /** false when the library already has an entity of that name. */
+  renameEntity(id: string, name: string): boolean {
+    return this.db.prepare('UPDATE OR IGNORE recognition_entities SET name = ? WHERE id = ?').run(name, id).changes > 0;
+  }
+
+  /** Deletes the entity's samples whose ImageUrl starts with `prefix`; returns how many. */
+  deleteSamplesWithUrlPrefix(entityId: string, prefix: string): number {
+    return this.db
+      .prepare("DELETE FROM recognition_samples WHERE entity_id = ? AND substr(image_url, 1, length(?)) = ?")
+      .run(entityId, prefix, prefix).changes;
+  }
+
+  countSamples(entityId: string): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM recognition_samples WHERE entity_id = ?').get(entityId) as { n: number }).n;
+  }
+
   insertSample(sample: RecognitionSample): void {
     this.db
       .prepare(

@@ -196,3 +196,86 @@ describe('face boxes and crops', () => {
     assert.deepEqual(cropRegion({ x: 500, y: 500, width: 100, height: 100 }, { width: 1920, height: 1080 }), { x: 465, y: 465, width: 170, height: 170 });
   });
 });
+
+describe('persons: naming, renaming, merging (real SQLite store)', () => {
+  let store: Store;
+  let registry: VectorIndexRegistry;
+  let recognition: RecognitionService;
+  let labeller: FaceLabeller;
+  let clusterer: FaceClusterer;
+  let persons: import('../../src/services/person-service.js').PersonService;
+  const ann = identity();
+  const ben = identity();
+
+  before(async () => {
+    const { PersonService } = await import('../../src/services/person-service.js');
+    store = Store.open(path.join(temp.dir, 'persons.db'));
+    registry = new VectorIndexRegistry(store.db, path.join(temp.dir, 'persons-index'), pino({ level: 'silent' }), { ann: false });
+    recognition = new RecognitionService(store, {} as FacePhotoReader);
+    labeller = new FaceLabeller(store, (library) => recognition.entitiesOfSearchLib(library), () => registry.faceTracks());
+    recognition.attachLabeller(labeller);
+    clusterer = new FaceClusterer(store);
+    store.libraries.create('lib', {}, ['face'], 1);
+    // Test double of the library service: the three calls PersonService makes, over the same store.
+    const librariesDouble = {
+      require: (name: string) => store.libraries.get(name)!,
+      get: (name: string) => store.libraries.get(name)!,
+      alter: (name: string, config: Library['config']) => store.libraries.updateConfig(name, config, 2),
+    } as unknown as LibraryService;
+    persons = new PersonService(store, librariesDouble, recognition, clusterer, labeller);
+    for (const [mediaId, face] of [['a1', ann], ['a2', ann], ['b1', ben]] as const) {
+      const id = store.assets.insert({ library: 'lib', mediaId, namespace: '', mediaType: 'image', input: `file:///${mediaId}`, metadata: {}, msgBody: {}, now: 1 })!;
+      store.analysis.replaceSegments(id, [{ seq: 0, from: 0, to: 0, keyframes: [] }]);
+      store.analysis.replaceFaceTracks(id, [track(0, sighting(face, 0.1))]);
+    }
+    // Tracks stored before persons existed (an upgraded database) are placed at startup.
+    const { backfillFaceTracks } = await import('../../src/services/face-backfill.js');
+    assert.deepEqual(backfillFaceTracks(store, labeller, clusterer), { libraries: 1, tracks: 3 });
+    assert.deepEqual(backfillFaceTracks(store, labeller, clusterer), { libraries: 0, tracks: 0 });
+  });
+  after(async () => {
+    await registry.close();
+    store.close();
+  });
+
+  const names = () =>
+    (store.db.prepare("SELECT a.media_id AS m, st.text AS t FROM segment_texts st JOIN assets a ON a.id = st.asset_id WHERE st.source = 'face' ORDER BY a.media_id").all() as { m: string; t: string }[]).map(
+      (row) => `${row.m}:${row.t}`,
+    );
+  const personOf = (mediaId: string) => store.faces.tracksOfAsset(store.assets.get('lib', mediaId)!.id)[0]!.personId!;
+
+  it('names a person into a face library made for the search library, and renames it everywhere', () => {
+    const named = persons.name({ library: 'lib', personId: personOf('a1'), name: 'Ann' });
+    assert.deepEqual(names(), ['a1:Ann', 'a2:Ann']);
+    assert.equal(store.libraries.get('lib')!.config.faceGroupIds, named.libId);
+    persons.name({ library: 'lib', personId: personOf('a1'), name: 'Annie' });
+    assert.deepEqual(names(), ['a1:Annie', 'a2:Annie']);
+    assert.equal(store.recognition.getEntity(named.entityId)!.name, 'Annie');
+  });
+
+  it('refuses a repeated id in a merge instead of deleting the person', () => {
+    const id = personOf('a1');
+    assert.throws(() => persons.merge('lib', [id, personOf('b1'), id]), (e: unknown) => e instanceof ApiError && e.code === 'InvalidParameter');
+    assert.ok(store.faces.getPerson(id));
+  });
+
+  it('merging a wrongly named person takes its name back from its faces', () => {
+    const ben1 = personOf('b1');
+    const wrong = persons.name({ library: 'lib', personId: ben1, name: 'Not Ben' });
+    assert.deepEqual(names(), ['a1:Annie', 'a2:Annie', 'b1:Not Ben']);
+    const merged = persons.merge('lib', [personOf('a1'), ben1]);
+    assert.equal(merged.trackCount, 3);
+    // "Not Ben" had only the samples its faces gave it: the entity is gone, and b1 carries the kept
+    // person's name through the person (its face is not close to Annie's samples).
+    assert.equal(store.recognition.getEntity(wrong.entityId), undefined);
+    assert.deepEqual(names(), ['a1:Annie', 'a2:Annie', 'b1:Annie']);
+  });
+
+  it('unnames a person whose entity is deleted', () => {
+    const person = store.faces.getPerson(personOf('a1'))!;
+    const entity = store.recognition.getEntity(person.entityId!)!;
+    recognition.deleteEntity(entity.libId, entity.id);
+    assert.equal(store.faces.getPerson(person.id)!.name, null);
+    assert.deepEqual(names(), []);
+  });
+});

@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import { scaleTrackBoxes, uprightSize, writeFaceCrops } from '../../analysis/face/face-crops.js';
+import type { FaceTrack } from '../../analysis/types.js';
 import type { AnalysisConfig } from '../../config.js';
 import { MediaError } from '../../media/media-error.js';
 import type { FaceClusterer } from '../../services/face-clustering.js';
@@ -7,6 +9,7 @@ import type { MediaFiles } from '../../store/media-files.js';
 import type { Store } from '../../store/store.js';
 import type { JobHandler } from '../scheduler.js';
 import type { WorkerPool } from '../worker-pool.js';
+import type { Asset } from '../../types.js';
 
 export interface FaceJobDeps {
   store: Store;
@@ -36,21 +39,23 @@ export function createFaceJob(deps: FaceJobDeps): JobHandler {
     if (signal.aborted) throw signal.reason;
     const upright = uprightSize(probe);
     const tracks = upright ? scaleTrackBoxes(result.tracks, result.frame, upright) : result.tracks;
-    const crops = await writeFaceCrops(asset.localPath, probe, tracks, deps.files.faceDir(asset.id), signal);
-    if (signal.aborted) throw signal.reason;
-
-    const library = deps.store.libraries.get(asset.library);
-    const { labelled, persons } = deps.store.transaction(() => {
-      const previousPersons = deps.store.faces.personIdsOfAsset(asset.id);
-      deps.store.analysis.replaceFaceTracks(asset.id, tracks);
-      // Labelled before clustering, so a recognised track joins the person named as its entity;
-      // and after, so a track that joined a named person carries that person's name.
-      if (library) deps.labeller.labelAsset(library, asset.id);
-      const touched = deps.clusterer.assignAsset(asset.library, asset.id);
-      deps.clusterer.refresh(previousPersons);
-      const labelled = library ? deps.labeller.labelAsset(library, asset.id) : 0;
-      return { labelled, persons: new Set([...touched, ...previousPersons]).size };
-    });
+    // Crops are written beside the current ones and swapped in only once the tracks they belong to
+    // are stored: until then the old crops keep matching the old tracks (person covers).
+    const faceDir = deps.files.faceDir(asset.id);
+    const nextDir = `${faceDir}.next`;
+    let crops: number;
+    let stored: { labelled: number; persons: number };
+    try {
+      crops = await writeFaceCrops(asset.localPath, probe, tracks, nextDir, signal);
+      signal.throwIfAborted();
+      stored = storeTracks(deps, asset, tracks);
+    } catch (error) {
+      await fs.rm(nextDir, { recursive: true, force: true });
+      throw error;
+    }
+    await fs.rm(faceDir, { recursive: true, force: true });
+    await fs.rename(nextDir, faceDir);
+    const { labelled, persons } = stored;
     return {
       tracks: tracks.length,
       framesSampled: result.framesSampled,
@@ -62,4 +67,22 @@ export function createFaceJob(deps: FaceJobDeps): JobHandler {
       personsTouched: persons,
     };
   };
+}
+
+/**
+ * Replaces the asset's tracks and, in the same transaction, labels them with registered persons
+ * and places them into persons: before clustering, so a recognised track joins the person named
+ * as its entity; and after, so a track that joined a named person carries that person's name.
+ */
+function storeTracks(deps: FaceJobDeps, asset: Asset, tracks: FaceTrack[]): { labelled: number; persons: number } {
+  const library = deps.store.libraries.get(asset.library);
+  return deps.store.transaction(() => {
+    const previousPersons = deps.store.faces.personIdsOfAsset(asset.id);
+    deps.store.analysis.replaceFaceTracks(asset.id, tracks);
+    if (library) deps.labeller.labelAsset(library, asset.id);
+    const touched = deps.clusterer.assignAsset(asset.library, asset.id);
+    deps.clusterer.refresh(previousPersons);
+    const labelled = library ? deps.labeller.labelAsset(library, asset.id) : 0;
+    return { labelled, persons: new Set([...touched, ...previousPersons]).size };
+  });
 }

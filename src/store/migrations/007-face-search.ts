@@ -46,7 +46,14 @@ export function faceSearchSchema(db: Database.Database): void {
     -- person whose faces are all gone disappears from ListPersons; centroids are recomputed by
     -- the service when it moves tracks.
     CREATE TRIGGER face_tracks_person_count_delete AFTER DELETE ON face_tracks WHEN old.person_id IS NOT NULL BEGIN
-      UPDATE face_persons SET track_count = MAX(0, track_count - 1) WHERE id = old.person_id;
+      UPDATE face_persons SET track_count = MAX(0, track_count - 1),
+        cover_track_id = CASE WHEN cover_track_id = old.id THEN NULL ELSE cover_track_id END
+      WHERE id = old.person_id;
+    END;
+    -- A person named as an entity that is deleted is unnamed again (its faces lost that name too).
+    CREATE TRIGGER face_persons_entity_gone AFTER UPDATE OF entity_id ON face_persons
+    WHEN new.entity_id IS NULL AND old.entity_id IS NOT NULL BEGIN
+      UPDATE face_persons SET name = NULL WHERE id = new.id;
     END;
 
     CREATE TABLE face_track_changes (
