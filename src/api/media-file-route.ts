@@ -38,24 +38,15 @@ export function registerMediaFileRoute(app: FastifyInstance, deps: MediaFileRout
     (request, reply) =>
       serveFile(request, reply, deps, mediaFilePaths.thumbnail(request.params), (asset) => asset.thumbnail, jpeg),
   );
-  app.get<{ Params: { library: string; mediaId: string; file: string } }>(
-    `${MEDIA_FILES_PREFIX}/:library/:mediaId/keyframes/:file`,
-    (request, reply) => {
-      const { file } = request.params;
-      return serveFile(
-        request,
-        reply,
-        deps,
-        mediaFilePaths.keyframe(request.params, file),
-        (asset) => {
-          if (!KEYFRAME_FILE_NAME.test(file)) return null;
-          // Only files of the asset's current keyframes: a rerun may leave others behind.
-          const known = deps.store.db.prepare('SELECT 1 FROM keyframes WHERE asset_id = ? AND file = ? LIMIT 1').get(asset.id, file);
-          return known ? path.join(deps.files.keyframeDir(asset.id), file) : null;
-        },
-        jpeg,
-      );
-    },
+  registerAssetFolder(app, deps, 'keyframes', mediaFilePaths.keyframe, (asset, file) => {
+    if (!KEYFRAME_FILE_NAME.test(file)) return null;
+    // Only files of the asset's current keyframes: a rerun may leave others behind.
+    const known = deps.store.db.prepare('SELECT 1 FROM keyframes WHERE asset_id = ? AND file = ? LIMIT 1').get(asset.id, file);
+    return known ? path.join(deps.files.keyframeDir(asset.id), file) : null;
+  });
+  // The face job names crops by track seq; anything else is not one of ours.
+  registerAssetFolder(app, deps, 'faces', (ref, file) => mediaFilePaths.face(ref, Number(file.replace(/\.jpg$/, ''))), (asset, file) =>
+    FACE_CROP_FILE_NAME.test(file) ? path.join(deps.files.faceDir(asset.id), file) : null,
   );
   app.get<{ Params: { library: string; mediaId: string } }>(
     `${MEDIA_FILES_PREFIX}/:library/:mediaId/original`,
@@ -71,25 +62,24 @@ export function registerMediaFileRoute(app: FastifyInstance, deps: MediaFileRout
         (asset, file) => originalContentType(file, asset.mediaType, asset.formatName),
       ),
   );
-  app.get<{ Params: { library: string; mediaId: string; file: string } }>(
-    `${MEDIA_FILES_PREFIX}/:library/:mediaId/faces/:file`,
-    (request, reply) => {
-      const { file } = request.params;
-      return serveFile(
-        request,
-        reply,
-        deps,
-        mediaFilePaths.face(request.params, Number(file.replace(/\.jpg$/, ''))),
-        // The face job names crops by track seq; anything else is not one of ours.
-        (asset) => (FACE_CROP_FILE_NAME.test(file) ? path.join(deps.files.faceDir(asset.id), file) : null),
-        jpeg,
-      );
-    },
-  );
 }
 
 /** Face crop file names as the face job writes them: `<track seq>.jpg`. */
 const FACE_CROP_FILE_NAME = /^\d{1,9}\.jpg$/;
+
+/** JPEGs in one of an asset's folders (`<folder>/<file>`), each file checked by `locate`. */
+function registerAssetFolder(
+  app: FastifyInstance,
+  deps: MediaFileRouteDeps,
+  folder: 'keyframes' | 'faces',
+  canonicalPath: (asset: AssetRef, file: string) => string,
+  locate: (asset: Asset, file: string) => string | null,
+): void {
+  app.get<{ Params: { library: string; mediaId: string; file: string } }>(`${MEDIA_FILES_PREFIX}/:library/:mediaId/${folder}/:file`, (request, reply) => {
+    const { file } = request.params;
+    return serveFile(request, reply, deps, canonicalPath(request.params, file), (asset) => locate(asset, file), () => 'image/jpeg');
+  });
+}
 
 async function serveFile(
   request: FastifyRequest<{ Params: AssetRef }>,
