@@ -44,6 +44,12 @@ export class App {
   readonly scheduler: JobScheduler;
   readonly log: Logger;
   private readonly pool: WorkerPool;
+  /**
+   * Face photos of requests (SearchMediaByFace, CreateRecognitionSample) are analysed on a thread of
+   * their own: in the main pool they would queue behind index jobs, minutes for a long video. It
+   * starts on the first such request and ends when idle, so a server that never gets one pays nothing.
+   */
+  private readonly interactivePool: WorkerPool;
   private readonly uploads: UploadService;
   private readonly vectorIndexes: VectorIndexRegistry;
   readonly search: SearchService;
@@ -65,13 +71,14 @@ export class App {
       urlPolicy: config.urlPolicy,
     });
     this.pool = new WorkerPool(config.workers);
+    this.interactivePool = new WorkerPool(1, { minThreads: 0, idleTimeoutMs: 5 * 60_000 });
     this.vectorIndexes = new VectorIndexRegistry(this.store.db, path.join(config.dataDir, 'vector-index'), this.log);
     const facePhotos = new FacePhotoReader({
       files,
       fileRoots: config.fileRoots,
       urlPolicy: config.urlPolicy,
       scratchDir: path.join(config.dataDir, 'tmp', 'face-photos'),
-      detector: poolFaceDetector(this.pool),
+      detector: poolFaceDetector(this.interactivePool),
     });
     const recognition = new RecognitionService(this.store, facePhotos);
     const faceIndex = () => this.vectorIndexes.faceTracks();
@@ -158,6 +165,7 @@ export class App {
     await this.server.close();
     await this.scheduler.stop(this.config.shutdownGraceMs);
     await this.pool.close();
+    await this.interactivePool.close();
     await this.search.close();
     await this.vectorIndexes.close();
     this.store.close();

@@ -9,13 +9,13 @@ import { decodeWorkerError, type WorkerTask, type WorkerTaskResult } from './wor
 export class WorkerPool {
   private readonly piscina: Piscina;
 
-  constructor(threads: number) {
+  constructor(threads: number, options: { minThreads?: number; idleTimeoutMs?: number } = {}) {
     this.piscina = new Piscina({
       filename: fileURLToPath(new URL('./worker.js', import.meta.url)),
-      minThreads: 1,
+      minThreads: options.minThreads ?? 1,
       maxThreads: threads,
       // Long enough that a steady trickle of inserts keeps the loaded models warm.
-      idleTimeout: 10 * 60_000,
+      idleTimeout: options.idleTimeoutMs ?? 10 * 60_000,
     });
   }
 

@@ -4,7 +4,6 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { ApiError, invalidParameter } from '../api/errors.js';
 import { DEFAULT_FACE_QUALITY } from '../analysis/face/face-quality.js';
-import { DEFAULT_ANALYSIS_MAX_SIDE } from '../analysis/image-decoder.js';
 import type { Box, FaceDetection } from '../analysis/types.js';
 import type { WorkerPool } from '../jobs/worker-pool.js';
 import { InputResolver, type InputResolverOptions } from '../media/input-resolver.js';
@@ -42,19 +41,14 @@ export interface FaceDetector {
 
 /**
  * Detection in a worker thread through the pool's analyse-faces task, so loading face-api and
- * running it never blocks HTTP. The task decodes stills at DEFAULT_ANALYSIS_MAX_SIDE (analyseImageFaces
- * via decodeImage's default), so the boxes come back in that picture's pixels.
+ * running it never blocks HTTP. The task scales large stills down before analysis and says to
+ * what size (`frame`), which is the picture the boxes are in.
  */
 export function poolFaceDetector(pool: WorkerPool): FaceDetector {
   return {
     async detect(file, probe) {
       const result = await pool.run({ task: 'analyse-faces', path: file, probe, fps: 1 });
-      const scale = Math.min(1, DEFAULT_ANALYSIS_MAX_SIDE / Math.max(probe.width ?? 1, probe.height ?? 1));
-      return {
-        width: Math.round((probe.width ?? 0) * scale),
-        height: Math.round((probe.height ?? 0) * scale),
-        detections: result.tracks.flatMap((track) => track.detections),
-      };
+      return { width: result.frame.width, height: result.frame.height, detections: result.tracks.flatMap((track) => track.detections) };
     },
   };
 }
