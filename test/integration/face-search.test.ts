@@ -125,6 +125,12 @@ describe('face search over HTTP', { skip: sharedDataMissing('faces/face_recognit
     assert.equal(info?.FaceId, entities['Lin-Manuel Miranda']);
     assert.ok(info!.Occurrences.some((o) => o.Tracks.length > 0));
 
+    // The name is a text of the track's time range, so natural-language search finds the moment.
+    const hybrid = await ok('SearchMediaByHybrid', { SearchLibName: 'faces', Text: 'Lin-Manuel Miranda' });
+    const hit = (hybrid.MediaList as { MediaId: string; ClipInfo: { From: number; To: number }[] }[])[0];
+    assert.equal(hit?.MediaId, 'hamilton', JSON.stringify(hybrid));
+    assert.ok(hit.ClipInfo.some((clip) => clip.From <= 3.5 && clip.To >= 7.5), JSON.stringify(hit.ClipInfo));
+
     const byEntity = await ok('SearchMedia', { SearchLibName: 'faces', EntityId: entities['Barack Obama']! });
     assert.ok((byEntity.MediaInfoList as { MediaId: string }[]).some((m) => m.MediaId === 'obama2'), JSON.stringify(byEntity));
     assert.ok(!(byEntity.MediaInfoList as { MediaId: string }[]).some((m) => m.MediaId === 'biden'));
