@@ -1,4 +1,4 @@
-import { InferenceSession } from 'onnxruntime-node';
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 
 /**
  * Just enough of the ONNX protobuf format to hand onnxruntime a graph built in memory from weights
@@ -250,6 +250,36 @@ export function createOnnxSession(graph: OnnxGraph): Promise<InferenceSession> {
 /** Graph inputs of a picture fed by squarePictureInput. */
 export const PICTURE_INPUT = 'pixels';
 export const PICTURE_PADS_INPUT = 'pads';
+
+/** The graph input declarations of a picture front (squarePictureInput), for OnnxGraph.inputs. */
+export const PICTURE_INPUTS: OnnxValue[] = [
+  { name: PICTURE_INPUT, dims: [1, 'height', 'width', 3], type: 'uint8' },
+  { name: PICTURE_PADS_INPUT, dims: [4], type: 'int64' },
+];
+
+/** The feeds of a picture front: 8-bit RGB pixels ([h, w, 3]) and the zero padding around them (top, left, bottom, right). */
+export function pictureFeeds(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  pads: readonly [number, number, number, number],
+): Record<string, OrtTensor> {
+  return {
+    [PICTURE_INPUT]: new OrtTensor('uint8', pixels, [1, height, width, 3]),
+    [PICTURE_PADS_INPUT]: new OrtTensor('int64', BigInt64Array.from(pads, BigInt), [4]),
+  };
+}
+
+/**
+ * face-api's padToSquare(…, isCenterImage=true): round(diff / 2) zeros after the picture on its
+ * short side, the rest before. As (top, left, bottom, right).
+ */
+export function centredSquarePads(width: number, height: number): [number, number, number, number] {
+  const diff = Math.abs(height - width);
+  const after = Math.round(diff * 0.5);
+  const before = diff - after;
+  return height < width ? [before, 0, after, 0] : width < height ? [0, before, 0, after] : [0, 0, 0, 0];
+}
 
 /**
  * The front of a detector graph that takes the decoded picture itself: 8-bit RGB [1, h, w, 3] of

@@ -6,6 +6,8 @@ import sharp, { type Sharp } from 'sharp';
 import { analyseImageFaces, analyseVideoFaces } from '../../src/analysis/face/analyse-faces.js';
 import { loadFaceApi } from '../../src/analysis/face/face-api-loader.js';
 import { loadFaceAnalyser, type FaceAnalyser } from '../../src/analysis/face/face-analyser.js';
+import { OnnxFaceLandmarker } from '../../src/analysis/face/landmarks-onnx.js';
+import { OnnxFaceRecogniser } from '../../src/analysis/face/recognition-onnx.js';
 import { OnnxSsdDetector } from '../../src/analysis/face/ssd-onnx.js';
 import {
   SAME_PERSON_DESCRIPTOR_DISTANCE,
@@ -18,6 +20,7 @@ import { tfjsRuntime } from '../../src/analysis/tfjs-runtime.js';
 import type { FaceDetection, RgbImage } from '../../src/analysis/types.js';
 import { probeMedia } from '../../src/media/ffprobe.js';
 import { tempDir } from '../helpers/fixtures.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { SHARED_DATA, sharedDataMissing } from '../helpers/shared-data.js';
 
 const DEEPFACE = path.join(SHARED_DATA, 'faces/deepface');
@@ -46,6 +49,77 @@ async function transform(image: RgbImage, edit: (s: Sharp) => Sharp): Promise<Rg
     .toBuffer({ resolveWithObject: true });
   return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
+
+type FaceApiInstance = Awaited<ReturnType<typeof loadFaceApi>>;
+
+/** face-api's own descriptor of a crop tensor on tfjs: what the analyser computed before recognition-onnx.ts. */
+async function tfjsDescriptor(faceapi: FaceApiInstance, crop: ReturnType<FaceApiInstance['tf']['tensor3d']>): Promise<Float32Array> {
+  const descriptor = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(crop);
+  return Array.isArray(descriptor) ? descriptor[0]! : descriptor;
+}
+
+const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((worst, v, i) => Math.max(worst, Math.abs(v - b[i]!)), 0);
+
+/** The largest change of any pairwise distance between the two sets of descriptors (same order). */
+function distanceDrift(expected: Float32Array[], actual: Float32Array[]): number {
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    for (let j = i + 1; j < expected.length; j++) {
+      worst = Math.max(worst, Math.abs(faceDistance(expected[i]!, expected[j]!) - faceDistance(actual[i]!, actual[j]!)));
+    }
+  }
+  return worst;
+}
+
+type Landmarks = InstanceType<FaceApiInstance['FaceLandmarks68']>;
+
+/** The largest distance in pixels between corresponding points. */
+const landmarkDiff = (a: Landmarks, b: Landmarks) =>
+  a.positions.reduce((worst, p, i) => Math.max(worst, Math.abs(p.x - b.positions[i]!.x), Math.abs(p.y - b.positions[i]!.y)), 0);
+
+describe('face landmarks and descriptors on onnxruntime', () => {
+  it("computes face-api's landmarks and descriptor of generated crops of any shape", async (t) => {
+    const faceapi = await loadFaceApi();
+    const recogniser = await OnnxFaceRecogniser.create(faceapi);
+    const landmarker = await OnnxFaceLandmarker.create(faceapi);
+    let landmarksWorst = 0;
+    const random = seededRandom(7);
+    // Smooth blobs plus noise, in crops that are square at 150 (no resize), wide, tall (centred
+    // padding on either axis, odd and even differences) and larger or smaller than 150.
+    const shapes: [number, number][] = [[150, 150], [120, 171], [203, 180], [97, 97], [300, 211], [64, 65]];
+    const expected: Float32Array[] = [];
+    const actual: Float32Array[] = [];
+    for (const [height, width] of shapes) {
+      const [fx, fy, phase] = [random() * 0.1, random() * 0.1, random() * 6];
+      const pixels = new Int32Array(height * width * 3);
+      for (let i = 0; i < pixels.length; i++) {
+        const x = Math.floor(i / 3) % width;
+        const y = Math.floor(i / 3 / width);
+        const wave = Math.sin(x * fx + phase + (i % 3)) * Math.cos(y * fy - phase);
+        pixels[i] = Math.max(0, Math.min(255, Math.round(128 + 90 * wave + 40 * (random() - 0.5))));
+      }
+      const crop = faceapi.tf.tensor3d(pixels, [height, width, 3], 'int32');
+      expected.push(await tfjsDescriptor(faceapi, crop));
+      actual.push(await recogniser.describeTensor(crop));
+      const landmarks = (await faceapi.nets.faceLandmark68Net.detectLandmarks(crop)) as Landmarks;
+      // Relative to the crop: the bilinear resize of a noisy crop (300 → 112) rounds differently in
+      // the two runtimes, and the difference grows with the crop (3.8e-6 of its side, ~1e-3 px, measured).
+      landmarksWorst = Math.max(landmarksWorst, landmarkDiff(landmarks, await landmarker.detectLandmarksTensor(crop)) / Math.max(height, width));
+      crop.dispose();
+    }
+    await recogniser.dispose();
+    await landmarker.dispose();
+    const worst = Math.max(...expected.map((e, i) => maxAbsDiff(e, actual[i]!)));
+    const drift = distanceDrift(expected, actual);
+    t.diagnostic(
+      `${shapes.length} crops: largest descriptor difference ${worst.toExponential(1)}, distance change ${drift.toExponential(1)}, ` +
+        `landmark difference ${landmarksWorst.toExponential(1)} of the crop's side`,
+    );
+    assert.ok(actual.every((d) => d.length === 128));
+    assert.ok(worst <= 1e-4 && drift <= 1e-4);
+    assert.ok(landmarksWorst <= 1e-5);
+  });
+});
 
 describe('face analyser on real photos', { skip: sharedDataMissing('faces/deepface') }, () => {
   let analyser: FaceAnalyser;
@@ -111,6 +185,63 @@ describe('face analyser on real photos', { skip: sharedDataMissing('faces/deepfa
     t.diagnostic(`${faces} faces, largest score difference ${worst.toExponential(1)}`);
     assert.ok(faces >= PAIR_IMAGES.length + 2);
     assert.ok(worst < 1e-3);
+  });
+
+  it('finds landmarks and describes faces of real photos on onnxruntime as face-api does on tfjs', async (t) => {
+    const faceapi = await loadFaceApi();
+    const recogniser = await OnnxFaceRecogniser.create(faceapi);
+    const landmarker = await OnnxFaceLandmarker.create(faceapi);
+    let landmarksWorst = 0;
+    const files = [...PAIR_IMAGES.map((f) => path.join(DEEPFACE, f)), ...['two_people.jpg', 'biden.jpg', 'obama.jpg'].map((f) => path.join(KNOWN, f))];
+    const expected: Float32Array[] = [];
+    const actual: Float32Array[] = [];
+    const pipeline: number[] = [];
+    for (const file of files) {
+      const image = await decodeImage(file);
+      const tensor = faceapi.tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+      // face-api's own pipeline on tfjs, descriptors included (the same dlib alignment and crop as the analyser's).
+      const faces = await faceapi
+        .detectAllFaces(tensor, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.4, maxResults: 50 }))
+        .withFaceLandmarks()
+        .withFaceDescriptors();
+      const boxes = await faceapi.extractFaceTensors(tensor, faces.map((face) => face.detection));
+      for (const [i, box] of boxes.entries()) {
+        const ours = await landmarker.detectLandmarksTensor(box);
+        landmarksWorst = Math.max(landmarksWorst, landmarkDiff(ours.shiftBy(faces[i]!.detection.box.x, faces[i]!.detection.box.y), faces[i]!.landmarks));
+        // The aligned box the descriptor crop is cut from comes out the same.
+        const [a, b] = [ours, faces[i]!.unshiftedLandmarks].map((l) => l.align(null, { useDlibAlignment: true }));
+        assert.deepEqual([a!.x, a!.y, a!.width, a!.height].map(Math.round), [b!.x, b!.y, b!.width, b!.height].map(Math.round));
+        box.dispose();
+      }
+      for (const face of faces) {
+        const crops = await faceapi.extractFaceTensors(tensor, [face.landmarks.align(null, { useDlibAlignment: true })]);
+        expected.push(await tfjsDescriptor(faceapi, crops[0]!));
+        actual.push(await recogniser.describeTensor(crops[0]!));
+        for (const crop of crops) crop.dispose();
+        assert.ok(maxAbsDiff(face.descriptor, expected.at(-1)!) === 0, 'the crop is the one face-api describes');
+      }
+      tensor.dispose();
+      // The product path: the analyser's descriptor of its largest face against face-api's (their SSD
+      // boxes differ by float rounding, so the crops may differ by a pixel).
+      const ours = largest(await analyser.detect({ time: 0, image }));
+      const theirs = [...faces].sort((a, b) => b.detection.box.width - a.detection.box.width)[0];
+      if (ours?.descriptor && theirs) pipeline.push(maxAbsDiff(ours.descriptor, theirs.descriptor));
+    }
+    await recogniser.dispose();
+    await landmarker.dispose();
+    const worst = Math.max(...expected.map((e, i) => maxAbsDiff(e, actual[i]!)));
+    const drift = distanceDrift(expected, actual);
+    t.diagnostic(
+      `${expected.length} faces: largest landmark difference ${landmarksWorst.toExponential(1)} px, ` +
+        `largest descriptor difference ${worst.toExponential(1)}, largest distance change ${drift.toExponential(1)}`,
+    );
+    t.diagnostic(`analyser vs face-api's tfjs pipeline, largest face of each photo: ${pipeline.map((d) => d.toExponential(1)).join(', ')}`);
+    assert.ok(expected.length >= files.length + 1);
+    assert.ok(landmarksWorst <= 1e-3, `landmarks differ by up to ${landmarksWorst} px`);
+    assert.ok(worst <= 1e-4, `descriptors differ by up to ${worst}`);
+    assert.ok(drift <= 1e-4, `distances change by up to ${drift}`);
+    assert.equal(pipeline.length, files.length);
+    assert.ok(Math.max(...pipeline) <= 1e-4, 'the analyser describes the faces as face-api does');
   });
 
   it("scores faces with the small detector as face-api's TinyFaceDetector does", async () => {

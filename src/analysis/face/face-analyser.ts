@@ -1,5 +1,7 @@
 import type { FaceDetection, RgbImage, TimedFrame } from '../types.js';
 import { bundledFaceModelDir, loadFaceApi, type FaceApi } from './face-api-loader.js';
+import { OnnxFaceLandmarker } from './landmarks-onnx.js';
+import { OnnxFaceRecogniser } from './recognition-onnx.js';
 import { OnnxSsdDetector, type DetectorInput } from './ssd-onnx.js';
 import { TinyFaceGate } from './tiny-face-gate.js';
 import { DEFAULT_FACE_QUALITY, assessFaceQuality, faceSharpness, facePose, type FaceQualityOptions } from './face-quality.js';
@@ -44,10 +46,10 @@ const GATE_INPUT_SIZE = 320;
 
 /**
  * SSD MobileNet v1 detection, 68-point landmarks and the 128-d ResNet-34 descriptor of face-api.
- * The detector runs on onnxruntime (ssd-onnx.ts, same weights and results, several times faster),
- * landmarks and descriptors on the tfjs wasm backend. The networks load once per thread;
- * analysers share them. The recogniser, the most expensive step after detection, runs only on
- * faces that pass the quality gate.
+ * The three networks run on onnxruntime (ssd-onnx.ts, landmarks-onnx.ts, recognition-onnx.ts:
+ * same weights and results, several times faster than tfjs-wasm); the crops are cut by face-api
+ * on tfjs as before. The networks load once per thread; analysers share them. The recogniser,
+ * the most expensive step after detection, runs only on faces that pass the quality gate.
  */
 export async function loadFaceAnalyser(options: FaceAnalyserOptions = {}): Promise<FaceAnalyser> {
   const faceapi = await loadFaceApi(options.modelDir);
@@ -57,34 +59,39 @@ export async function loadFaceAnalyser(options: FaceAnalyserOptions = {}): Promi
     minDetectorSide: options.minDetectorSide ?? DEFAULTS.minDetectorSide,
     quality: { ...DEFAULT_FACE_QUALITY, ...options.quality },
   };
-  const ssd = await onnxSsd(faceapi);
+  const [ssd, landmarker, recogniser] = await Promise.all([onnxSsd(faceapi), onnxLandmarker(faceapi), onnxRecogniser(faceapi)]);
   const modelDir = options.modelDir ?? bundledFaceModelDir();
   return {
-    detect: (frame) => detectFaces(faceapi, ssd, settings, frame),
+    detect: (frame) => detectFaces(faceapi, { ssd, landmarker, recogniser }, settings, frame),
     faceScore: async (image) => (await tinyGate(faceapi, modelDir)).bestScore(image),
   };
 }
 
-/** Built on first use, so threads that only see photos never load the small detector. */
-let sharedGate: Promise<TinyFaceGate> | undefined;
-
-function tinyGate(faceapi: FaceApi, modelDir: string): Promise<TinyFaceGate> {
-  sharedGate ??= TinyFaceGate.create(faceapi, modelDir, GATE_INPUT_SIZE).catch((error: unknown) => {
-    sharedGate = undefined;
-    throw error;
-  });
-  return sharedGate;
+/**
+ * A value built once per thread on first use and shared (face-api's weights are per thread too,
+ * and so is each onnxruntime session); a failed build is forgotten so the next call retries.
+ */
+function perThread<T, A extends unknown[]>(create: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
+  let shared: Promise<T> | undefined;
+  return (...args) => {
+    shared ??= create(...args).catch((error: unknown) => {
+      shared = undefined;
+      throw error;
+    });
+    return shared;
+  };
 }
 
-/** One onnxruntime session per thread (face-api's weights are per thread too). */
-let sharedSsd: Promise<OnnxSsdDetector> | undefined;
+/** Built on first use, so threads that only see photos never load the small detector. */
+const tinyGate = perThread((faceapi: FaceApi, modelDir: string) => TinyFaceGate.create(faceapi, modelDir, GATE_INPUT_SIZE));
+const onnxSsd = perThread((faceapi: FaceApi) => OnnxSsdDetector.create(faceapi));
+const onnxLandmarker = perThread((faceapi: FaceApi) => OnnxFaceLandmarker.create(faceapi));
+const onnxRecogniser = perThread((faceapi: FaceApi) => OnnxFaceRecogniser.create(faceapi));
 
-function onnxSsd(faceapi: FaceApi): Promise<OnnxSsdDetector> {
-  sharedSsd ??= OnnxSsdDetector.create(faceapi).catch((error: unknown) => {
-    sharedSsd = undefined;
-    throw error;
-  });
-  return sharedSsd;
+interface Networks {
+  ssd: OnnxSsdDetector;
+  landmarker: OnnxFaceLandmarker;
+  recogniser: OnnxFaceRecogniser;
 }
 
 interface Settings {
@@ -96,14 +103,20 @@ interface Settings {
 
 /**
  * face-api's 68-point landmarks on each detected box, as `detectAllFaces(…).withFaceLandmarks()`
- * does after detection (crop, landmark net, landmarks shifted into the picture).
+ * does after detection (crop, landmark net, landmarks shifted into the picture); the net itself
+ * runs on onnxruntime (landmarks-onnx.ts).
  */
-async function withLandmarks(faceapi: FaceApi, input: InputTensor, located: InstanceType<FaceApi['FaceDetection']>[]) {
+async function withLandmarks(
+  faceapi: FaceApi,
+  landmarker: OnnxFaceLandmarker,
+  input: InputTensor,
+  located: InstanceType<FaceApi['FaceDetection']>[],
+) {
   const crops = await faceapi.extractFaceTensors(input, located);
   try {
     const found = [];
     for (const [i, crop] of crops.entries()) {
-      const landmarks = (await faceapi.nets.faceLandmark68Net.detectLandmarks(crop)) as InstanceType<FaceApi['FaceLandmarks68']>;
+      const landmarks = await landmarker.detectLandmarksTensor(crop);
       found.push(faceapi.extendWithFaceLandmarks(faceapi.extendWithFaceDetection({}, located[i]!), landmarks));
     }
     return found;
@@ -114,7 +127,12 @@ async function withLandmarks(faceapi: FaceApi, input: InputTensor, located: Inst
 
 type InputTensor = ReturnType<FaceApi['tf']['tensor3d']>;
 
-async function detectFaces(faceapi: FaceApi, ssd: OnnxSsdDetector, settings: Settings, frame: TimedFrame): Promise<FaceDetection[]> {
+async function detectFaces(
+  faceapi: FaceApi,
+  { ssd, landmarker, recogniser }: Networks,
+  settings: Settings,
+  frame: TimedFrame,
+): Promise<FaceDetection[]> {
   const { image } = frame;
   const placement = detectorInput(image, settings.minDetectorSide);
   const located = await ssd.locateFaces(image, placement, { minConfidence: settings.minConfidence, maxResults: settings.maxFaces });
@@ -123,7 +141,7 @@ async function detectFaces(faceapi: FaceApi, ssd: OnnxSsdDetector, settings: Set
   const { offsetX, offsetY } = placement;
   const input = toInputTensor(faceapi, image, placement);
   try {
-    const found = await withLandmarks(faceapi, input, located);
+    const found = await withLandmarks(faceapi, landmarker, input, located);
     const detections: FaceDetection[] = [];
     for (const face of found) {
       const raw = face.detection.box;
@@ -141,7 +159,7 @@ async function detectFaces(faceapi: FaceApi, ssd: OnnxSsdDetector, settings: Set
         },
         settings.quality,
       );
-      const descriptor = usable ? await describe(faceapi, input, face.landmarks) : null;
+      const descriptor = usable ? await describe(faceapi, recogniser, input, face.landmarks) : null;
       detections.push({ time: frame.time, box, score: round(face.detection.score, 4), descriptor, quality, usable });
     }
     return detections;
@@ -153,10 +171,12 @@ async function detectFaces(faceapi: FaceApi, ssd: OnnxSsdDetector, settings: Set
 /**
  * The recogniser's input is the dlib-style alignment of the landmarks (eyes and mouth at fixed
  * relative positions), cut from the same tensor the detector saw, as face-api's own
- * withFaceDescriptors() does.
+ * withFaceDescriptors() does; the net itself runs on onnxruntime (recognition-onnx.ts, the
+ * same descriptor as computeFaceDescriptor to ~1e-6).
  */
 async function describe(
   faceapi: FaceApi,
+  recogniser: OnnxFaceRecogniser,
   input: ReturnType<FaceApi['tf']['tensor3d']>,
   landmarks: InstanceType<FaceApi['FaceLandmarks68']>,
 ): Promise<Float32Array | null> {
@@ -165,8 +185,7 @@ async function describe(
   try {
     const [crop] = crops;
     if (!crop) return null;
-    const descriptor = await faceapi.nets.faceRecognitionNet.computeFaceDescriptor(crop);
-    return Array.isArray(descriptor) ? (descriptor[0] ?? null) : descriptor;
+    return await recogniser.describeTensor(crop);
   } finally {
     for (const crop of crops) crop.dispose();
   }

@@ -1,8 +1,8 @@
-import { Tensor as OrtTensor, type InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import {
   GraphBuilder,
-  PICTURE_INPUT,
-  PICTURE_PADS_INPUT,
+  PICTURE_INPUTS,
+  pictureFeeds,
   createOnnxSession,
   onnxConvWeights,
   squarePictureInput,
@@ -90,14 +90,9 @@ export class OnnxSsdDetector {
     const { width, height, offsetX, offsetY } = input;
     // face-api's padToSquare(…, isCenterImage=false) adds zeros after the input on its short side.
     const side = Math.max(width, height);
-    const out = await this.session.run({
-      [PICTURE_INPUT]: new OrtTensor('uint8', image.data, [1, image.height, image.width, 3]),
-      [PICTURE_PADS_INPUT]: new OrtTensor(
-        'int64',
-        BigInt64Array.from([offsetY, offsetX, side - image.height - offsetY, side - image.width - offsetX], BigInt),
-        [4],
-      ),
-    });
+    const out = await this.session.run(
+      pictureFeeds(image.data, image.width, image.height, [offsetY, offsetX, side - image.height - offsetY, side - image.width - offsetX]),
+    );
     const encodings = out.boxes!.data as Float32Array;
     const classes = out.classes!.data as Float32Array;
     const count = this.anchors.length / 4;
@@ -257,10 +252,7 @@ function buildGraph(params: SsdParams): OnnxGraph {
     name: 'face_api_ssd_mobilenetv1',
     nodes: g.nodes,
     initializers: g.initializers,
-    inputs: [
-      { name: PICTURE_INPUT, dims: [1, 'height', 'width', 3], type: 'uint8' },
-      { name: PICTURE_PADS_INPUT, dims: [4], type: 'int64' },
-    ],
+    inputs: PICTURE_INPUTS,
     outputs: [
       { name: 'boxes', dims: [1, 'anchors', 4] },
       { name: 'classes', dims: [1, 'anchors', 3] },

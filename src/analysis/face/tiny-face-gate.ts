@@ -1,8 +1,8 @@
-import { Tensor as OrtTensor, type InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import {
   GraphBuilder,
-  PICTURE_INPUT,
-  PICTURE_PADS_INPUT,
+  PICTURE_INPUTS,
+  pictureFeeds,
   createOnnxSession,
   onnxConvWeights,
   squarePictureInput,
@@ -69,10 +69,7 @@ export class TinyFaceGate {
   async bestScore(image: RgbImage): Promise<number> {
     // face-api's toBatchTensor(size, false) pads with zeros after the picture on the short side.
     const side = Math.max(image.width, image.height);
-    const out = await this.session.run({
-      [PICTURE_INPUT]: new OrtTensor('uint8', image.data, [1, image.height, image.width, 3]),
-      [PICTURE_PADS_INPUT]: new OrtTensor('int64', BigInt64Array.of(0n, 0n, BigInt(side - image.height), BigInt(side - image.width)), [4]),
-    });
+    const out = await this.session.run(pictureFeeds(image.data, image.width, image.height, [0, 0, side - image.height, side - image.width]));
     const grid = out.grid!;
     const [, channels, rows, cols] = grid.dims as [number, number, number, number];
     const values = grid.data as Float32Array;
@@ -118,10 +115,7 @@ function buildGraph(params: TinyParams, inputSize: number): OnnxGraph {
     name: 'face_api_tiny_face_detector',
     nodes: g.nodes,
     initializers: g.initializers,
-    inputs: [
-      { name: PICTURE_INPUT, dims: [1, 'height', 'width', 3], type: 'uint8' },
-      { name: PICTURE_PADS_INPUT, dims: [4], type: 'int64' },
-    ],
+    inputs: PICTURE_INPUTS,
     outputs: [{ name: 'grid', dims: [1, ANCHORS * BOX_ENCODING, 'cells', 'cells'] }],
     opset: 13,
   };
