@@ -41,6 +41,9 @@ export function faceSearchSchema(db: Database.Database): void {
     CREATE INDEX face_tracks_by_entity ON face_tracks (entity_id) WHERE entity_id IS NOT NULL;
     CREATE INDEX face_tracks_by_person ON face_tracks (person_id) WHERE person_id IS NOT NULL;
     CREATE INDEX face_tracks_by_asset ON face_tracks (asset_id);
+    -- Tracks not placed into a person: what the startup backfill looks for (src/services/face-backfill.ts),
+    -- so each start reads these few rows instead of every track.
+    CREATE INDEX face_tracks_unplaced ON face_tracks (quality) WHERE person_id IS NULL AND embedding IS NOT NULL;
 
     -- A person's count follows its tracks' deletion (asset deleted or re-analysed) at once, so a
     -- person whose faces are all gone disappears from ListPersons; centroids are recomputed by
