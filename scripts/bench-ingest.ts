@@ -33,7 +33,7 @@ function arg(name: string, fallback: string): string {
 const imageCount = Number(arg('images', '24'));
 const outFile = path.resolve(arg('out', path.join(here, '../../docs/benchmarks/ingest.md')));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
-const { speechEngine, faceGateScore } = loadConfig().analysis;
+const { speechEngine, speechGateScore, faceGateScore } = loadConfig().analysis;
 
 interface Asset {
   name: string;
@@ -89,7 +89,7 @@ async function sequential(assets: Asset[]): Promise<StepTimes> {
     }
     times.text += (await timed(() => analyseKeyframeText({ task: 'analyse-keyframe-text', frames: keyframes }))).seconds;
     if (hasSpeech(asset)) {
-      times.speech += (await timed(() => transcribe({ task: 'transcribe', path: asset.file, engine: speechEngine }))).seconds;
+      times.speech += (await timed(() => transcribe({ task: 'transcribe', path: asset.file, engine: speechEngine, gate: speechGateScore }))).seconds;
     }
   }
   times.total = times.segment + times.face + times.text + times.speech;
@@ -115,7 +115,7 @@ function runStep(pool: WorkerPool, step: Exclude<Step, 'segment'>, p: Prepared):
     case 'text':
       return pool.run({ task: 'analyse-keyframe-text', frames: p.keyframes });
     case 'speech':
-      return hasSpeech(p.asset) ? pool.run({ task: 'transcribe', path: p.asset.file, engine: speechEngine }) : Promise.resolve();
+      return hasSpeech(p.asset) ? pool.run({ task: 'transcribe', path: p.asset.file, engine: speechEngine, gate: speechGateScore }) : Promise.resolve();
   }
 }
 

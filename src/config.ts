@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { resolveModelDir } from './models/model-paths.js';
+import { DEFAULT_SPEECH_GATE_THRESHOLD } from './analysis/speech/speech-regions.js';
 import { DEFAULT_MM_MODEL } from './models/registry.js';
 import { DEFAULT_SEARCH_MIN_SCORE } from './search/hybrid/relevance.js';
 import { DEFAULT_URL_FETCH_POLICY, validateCidrs, type UrlFetchPolicy } from './media/url-policy.js';
@@ -56,6 +57,8 @@ export interface AnalysisConfig {
   readonly faceGateScore: number;
   /** Speech-to-text engine: auto (the first installed), pocketsphinx, or none (MEDIASEARCH_SPEECH_ENGINE). */
   readonly speechEngine: 'auto' | 'pocketsphinx' | 'none';
+  /** Silero VAD speech probability from which audio is transcribed; 0 transcribes everything (MEDIASEARCH_SPEECH_GATE_SCORE). */
+  readonly speechGateScore: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -189,6 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       faceSampleFps: decimal(env, 'MEDIASEARCH_FACE_SAMPLE_FPS', 2, 0.05, 30),
       faceGateScore: decimal(env, 'MEDIASEARCH_FACE_GATE_SCORE', 0.2, 0, 1),
       speechEngine: oneOf(env, 'MEDIASEARCH_SPEECH_ENGINE', ['auto', 'pocketsphinx', 'none'] as const, 'auto'),
+      speechGateScore: decimal(env, 'MEDIASEARCH_SPEECH_GATE_SCORE', DEFAULT_SPEECH_GATE_THRESHOLD, 0, 1),
     },
   };
 }

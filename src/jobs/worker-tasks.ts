@@ -77,11 +77,16 @@ export interface TranscribeTask {
   task: 'transcribe';
   path: string;
   engine: 'auto' | 'pocketsphinx' | 'none';
+  /** Silero VAD speech probability from which audio is transcribed; 0 transcribes everything. */
+  gate: number;
 }
 
 export interface TranscribeResult {
   engine: string | null;
   pieces: TranscriptPiece[];
+  /** Seconds of audio decoded, and how many of them the speech gate passed to the engine. */
+  audioSeconds: number;
+  speechSeconds: number;
   /** Why there is no transcript, when there is none by design (no engine installed). */
   skipped: string | null;
 }

@@ -58,8 +58,8 @@ describe('pocketsphinx engine', { skip: SKIP }, () => {
     execFileSync('espeak-ng', ['-m', '-v', 'en-us+klatt2', '-s', '160', '-w', wav, SPEECH]);
     const { engine } = await selectSpeechEngine({ engine: 'pocketsphinx' });
     const started = performance.now();
-    const pieces = await engine!.transcribe(wav);
-    t.diagnostic(`${Math.round(performance.now() - started)} ms for ~7 s of audio`);
+    const { pieces, audioSeconds, speechSeconds } = await engine!.transcribe(wav);
+    t.diagnostic(`${Math.round(performance.now() - started)} ms for ${audioSeconds.toFixed(1)} s of audio, ${speechSeconds.toFixed(1)} s of it speech`);
     for (const p of pieces) t.diagnostic(`${p.from.toFixed(2)}-${p.to.toFixed(2)} (${p.confidence?.toFixed(2)}): ${p.text}`);
 
     for (let i = 1; i < pieces.length; i++) assert.ok(pieces[i]!.from >= pieces[i - 1]!.to, 'pieces in time order');
@@ -81,7 +81,43 @@ describe('pocketsphinx engine', { skip: SKIP }, () => {
     const video = path.join(temp.dir, 'silent-film.mp4');
     execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10:duration=1', '-pix_fmt', 'yuv420p', video]);
     const { engine } = await selectSpeechEngine({ engine: 'pocketsphinx' });
-    assert.deepEqual(await engine!.transcribe(video), []);
+    assert.deepEqual(await engine!.transcribe(video), { pieces: [], audioSeconds: 0, speechSeconds: 0 });
+  });
+
+  it('hears the same words at the same times with and without the speech gate', async (t) => {
+    // Speech between long stretches of room-like noise, so the gate has something to cut.
+    const speech = path.join(temp.dir, 'phrases.wav');
+    execFileSync('espeak-ng', ['-m', '-v', 'en-us+klatt2', '-s', '160', '-w', speech, SPEECH]);
+    const mixed = path.join(temp.dir, 'phrases-in-noise.wav');
+    execFileSync('ffmpeg', [
+      '-nostdin', '-v', 'error', '-y', '-i', speech,
+      '-f', 'lavfi', '-i', 'anoisesrc=color=brown:amplitude=0.01:sample_rate=22050:duration=30',
+      '-filter_complex', '[0:a]adelay=8000|8000,apad[s];[s][1:a]amix=inputs=2:duration=shortest:normalize=0', mixed,
+    ]);
+    const gated = (await selectSpeechEngine({ engine: 'pocketsphinx' })).engine!;
+    const ungated = (await selectSpeechEngine({ engine: 'pocketsphinx', gateThreshold: 0 })).engine!;
+    const withGate = await gated.transcribe(mixed);
+    const withoutGate = await ungated.transcribe(mixed);
+    t.diagnostic(`gate passed ${withGate.speechSeconds.toFixed(1)} of ${withGate.audioSeconds.toFixed(1)} s`);
+    for (const [name, run] of [['gated', withGate], ['ungated', withoutGate]] as const) {
+      t.diagnostic(`${name}: ${run.pieces.map((p) => `${p.from.toFixed(2)}-${p.to.toFixed(2)} ${p.text}`).join(' | ')}`);
+    }
+    assert.equal(withoutGate.speechSeconds, withoutGate.audioSeconds);
+    assert.ok(withGate.speechSeconds > 3 && withGate.speechSeconds < 12, `gate passed ${withGate.speechSeconds} s`);
+    for (const word of KEY_WORDS) {
+      const at = (run: typeof withGate) => run.pieces.find((p) => p.text.split(' ').some((w) => w.startsWith(word)))?.from;
+      if (at(withoutGate) === undefined) continue;
+      assert.ok(at(withGate) !== undefined, `"${word}" lost behind the gate`);
+      assert.ok(Math.abs(at(withGate)! - at(withoutGate)!) < 0.3, `"${word}" at ${at(withGate)} gated, ${at(withoutGate)} ungated`);
+      assert.ok(at(withGate)! > 7.5, `"${word}" at ${at(withGate)}: the speech starts 8 s in`);
+    }
+  });
+
+  it('gives no pieces and does not run the recogniser on audio without speech', async () => {
+    const noise = path.join(temp.dir, 'noise.wav');
+    execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'anoisesrc=color=pink:amplitude=0.2:duration=20', noise]);
+    const { engine } = await selectSpeechEngine({ engine: 'pocketsphinx' });
+    assert.deepEqual(await engine!.transcribe(noise), { pieces: [], audioSeconds: 20, speechSeconds: 0 });
   });
 
   it('reports a file ffmpeg cannot read as a media error', async () => {

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { MediaError } from '../../media/media-error.js';
 import { ProcessError, runProcess } from '../../media/run-process.js';
-import type { TranscriptPiece } from '../types.js';
 import { DEFAULT_PIECE_OPTIONS, parsePocketsphinxTimes, wordsToPieces, type PieceOptions } from './pocketsphinx-output.js';
-import type { SpeechEngine } from './speech-engine.js';
+import type { SpeechEngine, Transcript } from './speech-engine.js';
+import { findSpeechRegions, toSourceTimes, writeJoinedSpeech, type SpeechGate } from './speech-gate.js';
 
 export interface PocketsphinxOptions {
   /** Program name or path; Debian's pocketsphinx package installs pocketsphinx_continuous. */
@@ -73,60 +73,92 @@ export async function findPocketsphinx(options: PocketsphinxOptions = {}): Promi
 /**
  * English speech recognition with CMU pocketsphinx (Debian's 0.8+5prealpha build) and its US
  * English model. ffmpeg first decodes the file's first audio stream to headerless 16 kHz mono
- * 16-bit PCM in a temporary folder (about 115 MB per hour); pocketsphinx_continuous then cuts it
- * into utterances at silences (its VAD) and reports word times and posteriors (`-time yes`).
- * Streaming through a pipe instead is not possible from Node: child stdio are socket pairs, which
- * pocketsphinx cannot open as `-infile /dev/stdin` (ENXIO). Recognition runs at roughly a third to
- * a half of real time on one core.
+ * 16-bit PCM in a temporary folder (about 115 MB per hour). With a speech gate, Silero VAD then
+ * keeps only the stretches with speech, joined end to end, and only those are brought to the
+ * recogniser's loudness and decoded; word times are moved back to the file's clock.
+ * pocketsphinx_continuous cuts its input into utterances at silences (its own VAD) and reports
+ * word times and posteriors (`-time yes`). Streaming through a pipe instead is not possible from
+ * Node: child stdio are socket pairs, which pocketsphinx cannot open as `-infile /dev/stdin`
+ * (ENXIO). Recognition runs at roughly a third to a half of real time on one core.
  */
 export class PocketsphinxEngine implements SpeechEngine {
   readonly name = 'pocketsphinx/en-us';
   readonly language = 'en-US';
 
-  constructor(private readonly setup: PocketsphinxSetup) {}
+  constructor(
+    private readonly setup: PocketsphinxSetup,
+    private readonly gate: SpeechGate | null = null,
+  ) {}
 
-  async transcribe(audioPath: string, options: { signal?: AbortSignal } = {}): Promise<TranscriptPiece[]> {
+  async transcribe(audioPath: string, options: { signal?: AbortSignal } = {}): Promise<Transcript> {
     const { signal } = options;
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'mediasearch-speech-'));
     try {
       const pcm = path.join(folder, 'audio.raw');
-      if (!(await decodeAudio(audioPath, pcm, signal))) return [];
-      const seconds = (await fs.stat(pcm)).size / BYTES_PER_SECOND;
-      const { stdout } = await runProcess(
-        this.setup.binary,
-        [
-          '-infile', pcm, '-time', 'yes',
-          '-hmm', this.setup.acousticModel, '-lm', this.setup.languageModel, '-dict', this.setup.dictionary,
-          ...SEARCH_LIMITS,
-        ],
-        // Far beyond its usual speed, so only a stuck decoder is stopped.
-        { timeoutMs: 60_000 + 4 * seconds * 1000, signal },
-      ).catch((error: unknown) => {
-        signal?.throwIfAborted();
-        if (!(error instanceof ProcessError)) throw error;
-        throw new Error(`${path.basename(this.setup.binary)} failed: ${describeFailure(error)}`, { cause: error });
-      });
-      return wordsToPieces(parsePocketsphinxTimes(stdout), this.setup.pieces);
+      // Loudness normalisation (ffmpeg's loudnorm works at 192 kHz inside) costs more than the
+      // decode: with a gate it runs afterwards, on the speech alone.
+      if (!(await decodeAudio(audioPath, pcm, { normalise: this.gate === null }, signal))) {
+        return { pieces: [], audioSeconds: 0, speechSeconds: 0 };
+      }
+      const audioSeconds = (await fs.stat(pcm)).size / BYTES_PER_SECOND;
+      if (this.gate === null) {
+        const words = await this.recognise(pcm, audioSeconds, signal);
+        return { pieces: wordsToPieces(words, this.setup.pieces), audioSeconds, speechSeconds: audioSeconds };
+      }
+      const regions = await findSpeechRegions(pcm, this.gate, signal);
+      if (regions.length === 0) return { pieces: [], audioSeconds, speechSeconds: 0 };
+      const joined = await writeJoinedSpeech(pcm, regions, path.join(folder, 'speech.raw'));
+      const speech = path.join(folder, 'speech-normalised.raw');
+      await normaliseLoudness(path.join(folder, 'speech.raw'), speech, signal);
+      const words = (await this.recognise(speech, joined.seconds, signal)).map((utterance) => toSourceTimes(utterance, joined));
+      return { pieces: wordsToPieces(words, this.setup.pieces), audioSeconds, speechSeconds: joined.seconds };
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
     }
+  }
+
+  private async recognise(pcm: string, seconds: number, signal: AbortSignal | undefined) {
+    const { stdout } = await runProcess(
+      this.setup.binary,
+      [
+        '-infile', pcm, '-time', 'yes',
+        '-hmm', this.setup.acousticModel, '-lm', this.setup.languageModel, '-dict', this.setup.dictionary,
+        ...SEARCH_LIMITS,
+      ],
+      // Far beyond its usual speed, so only a stuck decoder is stopped.
+      { timeoutMs: 60_000 + 4 * seconds * 1000, signal },
+    ).catch((error: unknown) => {
+      signal?.throwIfAborted();
+      if (!(error instanceof ProcessError)) throw error;
+      throw new Error(`${path.basename(this.setup.binary)} failed: ${describeFailure(error)}`, { cause: error });
+    });
+    return parsePocketsphinxTimes(stdout);
   }
 }
 
 /** 16 kHz, 16-bit, mono. */
 const BYTES_PER_SECOND = 16_000 * 2;
 
+const LOUDNORM = `loudnorm=I=${TARGET_LOUDNESS_LUFS}`;
+const PCM_OUTPUT = ['-ac', '1', '-ar', '16000', '-f', 's16le'];
+
 /**
- * Writes the first audio stream as the PCM pocketsphinx reads; false when the file has no audio
- * stream (a silent video has nothing to transcribe, which is not an error).
+ * Writes the first audio stream as the PCM pocketsphinx reads (brought to its loudness when
+ * `normalise`); false when the file has no audio stream (a silent video has nothing to transcribe,
+ * which is not an error).
  */
-async function decodeAudio(input: string, output: string, signal: AbortSignal | undefined): Promise<boolean> {
+async function decodeAudio(
+  input: string,
+  output: string,
+  { normalise }: { normalise: boolean },
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
   try {
     await runProcess(
       'ffmpeg',
       [
         '-nostdin', '-v', 'error', '-y', '-i', input, '-map', '0:a:0', '-vn', '-sn', '-dn',
-        '-af', `loudnorm=I=${TARGET_LOUDNESS_LUFS}`, '-ac', '1', '-ar', '16000', '-f', 's16le', output,
+        ...(normalise ? ['-af', LOUDNORM] : []), ...PCM_OUTPUT, output,
       ],
       { timeoutMs: 30 * 60_000, signal },
     );
@@ -141,6 +173,19 @@ async function decodeAudio(input: string, output: string, signal: AbortSignal | 
       cause: error,
     });
   }
+}
+
+/** Brings 16 kHz mono s16le PCM to the recogniser's loudness. */
+async function normaliseLoudness(input: string, output: string, signal: AbortSignal | undefined): Promise<void> {
+  await runProcess(
+    'ffmpeg',
+    ['-nostdin', '-v', 'error', '-y', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', input, '-af', LOUDNORM, ...PCM_OUTPUT, output],
+    { timeoutMs: 30 * 60_000, signal },
+  ).catch((error: unknown) => {
+    signal?.throwIfAborted();
+    if (!(error instanceof ProcessError)) throw error;
+    throw new MediaError(`ffmpeg could not normalise the speech audio: ${describeFailure(error)}`, { retryable: true, cause: error });
+  });
 }
 
 async function findExecutable(name: string): Promise<string | null> {

@@ -42,8 +42,11 @@ export function createAiLabelJob(deps: { store: Store; files: MediaFiles; pool: 
       ),
       stopOnFailure(
         probe.audioCodec !== null && asset.mediaType !== 'image'
-          ? deps.pool.run({ task: 'transcribe', path: asset.localPath, engine: deps.analysis.speechEngine }, both)
-          : Promise.resolve({ engine: null, pieces: [], skipped: 'the asset has no audio track' }),
+          ? deps.pool.run(
+              { task: 'transcribe', path: asset.localPath, engine: deps.analysis.speechEngine, gate: deps.analysis.speechGateScore },
+              both,
+            )
+          : Promise.resolve({ engine: null, pieces: [], audioSeconds: 0, speechSeconds: 0, skipped: 'the asset has no audio track' }),
       ),
     ]);
     if (signal.aborted) throw signal.reason;
@@ -61,9 +64,14 @@ export function createAiLabelJob(deps: { store: Store; files: MediaFiles; pool: 
       keyframes: keyframes.length,
       ocrRecognisedKeyframes: visual.ocrRecognised,
       speechEngine: speech.engine,
+      ...(speech.engine ? { speechSeconds: tenths(speech.speechSeconds), audioSeconds: tenths(speech.audioSeconds) } : {}),
       ...(speech.skipped ? { transcript: `skipped: ${speech.skipped}` } : {}),
     };
   };
+}
+
+function tenths(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
 }
 
 /**
