@@ -192,7 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
       faceSampleFps: decimal(env, 'MEDIASEARCH_FACE_SAMPLE_FPS', 2, 0.05, 30),
       faceGateScore: decimal(env, 'MEDIASEARCH_FACE_GATE_SCORE', 0.2, 0, 1),
       speechEngine: oneOf(env, 'MEDIASEARCH_SPEECH_ENGINE', ['auto', 'pocketsphinx', 'none'] as const, 'auto'),
-      speechGateScore: decimal(env, 'MEDIASEARCH_SPEECH_GATE_SCORE', DEFAULT_SPEECH_GATE_THRESHOLD, 0, 1),
+      speechGateScore: decimal(env, 'MEDIASEARCH_SPEECH_GATE_SCORE', DEFAULT_SPEECH_GATE_THRESHOLD, 0, 0.95),
     },
   };
 }

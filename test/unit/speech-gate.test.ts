@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { tempDir } from '../helpers/fixtures.js';
+import { pcmBlocks } from '../../src/analysis/speech/pcm-audio.js';
 import { JoinedSpeech, speechRegions, type SpeechRegionOptions } from '../../src/analysis/speech/speech-regions.js';
-import { toSourceTimes } from '../../src/analysis/speech/speech-gate.js';
+import { toSourceTimes, writeJoinedSpeech } from '../../src/analysis/speech/speech-gate.js';
 import { levelGain } from '../../src/analysis/speech/voice-activity.js';
 
 const OPTIONS: SpeechRegionOptions = {
@@ -69,9 +73,19 @@ describe('joined speech', () => {
     assert.equal(joined.sourceTime(3.7), 20.2);
   });
 
-  it('keeps both ends of a word in the region where it starts', () => {
-    const [word] = toSourceTimes([{ word: 'across', from: 1.8, to: 2.3 }], joined);
-    assert.deepEqual(word, { word: 'across', from: 3.8, to: 4 });
+  it('puts both ends of a word across a join into the region holding its middle', () => {
+    // Mostly after the join at 2 s: the word belongs to the second region and starts at its start.
+    const [late] = toSourceTimes([{ word: 'across', from: 1.95, to: 2.4 }], joined);
+    assert.deepEqual(late, { word: 'across', from: 10, to: 10.4 });
+    // Mostly before it: the word ends where the first region ends, never minutes later.
+    const [early] = toSourceTimes([{ word: 'before', from: 1.6, to: 2.05 }], joined);
+    assert.deepEqual(early, { word: 'before', from: 3.6, to: 4 });
+  });
+
+  it('never gives a word an end before its start', () => {
+    for (const item of toSourceTimes([{ from: 3.4, to: 3.6 }, { from: 4.4, to: 4.6 }], joined)) {
+      assert.ok(item.to >= item.from, JSON.stringify(item));
+    }
   });
 
   it('leaves times alone when nothing was joined', () => {
@@ -92,5 +106,51 @@ describe('level gain in front of the VAD', () => {
     assert.equal(levelGain(mostlyQuiet), 20);
     const clicks = [...Array(97).fill(-60), ...Array(3).fill(-3)];
     assert.equal(levelGain(clicks), 35);
+  });
+});
+
+describe('PCM files of the speech path', () => {
+  const temp = tempDir('mediasearch-pcm-');
+  after(() => temp.cleanup());
+
+  /** A file whose sample n is n (mod 32768), so copied stretches can be checked by value. */
+  function countingPcm(name: string, samples: number, extraBytes = 0): string {
+    const file = path.join(temp.dir, name);
+    const data = Buffer.alloc(samples * 2 + extraBytes);
+    for (let n = 0; n < samples; n++) data.writeInt16LE(n % 32768, 2 * n);
+    fs.writeFileSync(file, data);
+    return file;
+  }
+
+  it('reads whole blocks across chunk boundaries and leaves out a partial block and a stray byte', async () => {
+    // 200 000 samples: not a multiple of the 1536-sample block nor of the reader's chunk size.
+    const file = countingPcm('counting.raw', 200_000, 1);
+    let expected = 0;
+    let blocks = 0;
+    for await (const block of pcmBlocks(file, 1536)) {
+      assert.equal(block.length, 1536);
+      assert.equal(block[0], expected % 32768);
+      assert.equal(block[1535], (expected + 1535) % 32768);
+      expected += 1536;
+      blocks += 1;
+    }
+    assert.equal(blocks, Math.floor(200_000 / 1536));
+  });
+
+  it('gives nothing for audio shorter than one block', async () => {
+    const file = countingPcm('short.raw', 1000);
+    for await (const block of pcmBlocks(file, 1536)) assert.fail(`unexpected block of ${block.length}`);
+  });
+
+  it('joins regions sample for sample, including one that runs to the end of the file', async () => {
+    const file = countingPcm('source.raw', 48_000); // 3 s
+    const output = path.join(temp.dir, 'joined.raw');
+    const joined = await writeJoinedSpeech(file, [{ from: 0.5, to: 1 }, { from: 2.25, to: 3 }], output);
+    const bytes = fs.readFileSync(output);
+    assert.equal(bytes.length, joined.seconds * 32_000);
+    assert.equal(bytes.readInt16LE(0), 8000);
+    assert.equal(bytes.readInt16LE(2 * 7999), 15_999);
+    assert.equal(bytes.readInt16LE(2 * 8000), 36_000 % 32768);
+    assert.equal(bytes.readInt16LE(bytes.length - 2), 47_999 % 32768);
   });
 });
