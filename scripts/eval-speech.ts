@@ -5,13 +5,13 @@
  *
  * - synthetic recordings with known words: Harvard sentences spoken by espeak-ng (en-us+klatt2,
  *   160 words a minute, a voice pocketsphinx recognises well), separated by seeded-random pauses of
- *   1–8 s, clean, in pink noise, in brown room noise, under a music-like bed and very quiet; word
+ *   1–8 s, clean, in pink noise, in brown room noise, under a music-like bed, very quiet, and very quiet after loud music; word
  *   error rate, reference words recalled, seconds passed to the recogniser, CPU and wall seconds of
  *   the transcribe call, and which sentences and words the gate cut;
  * - the sound tracks of the shared videos (no reference transcript): the same costs and both
  *   transcripts side by side.
  *
- *   npm run eval:speech -- [--per-recording 8] [--conditions clean,pink,room,music,quiet] [--out docs/benchmarks/speech.md]
+ *   npm run eval:speech -- [--per-recording 8] [--conditions clean,pink,room,music,quiet,quiet-after-music] [--out docs/benchmarks/speech.md]
  *
  * Needs ffmpeg, espeak-ng and pocketsphinx with its US English model (Debian packages ffmpeg,
  * espeak-ng, pocketsphinx, pocketsphinx-en-us); exits with status 2 when one is missing.
@@ -23,9 +23,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPocketsphinx } from '../src/analysis/speech/pocketsphinx-engine.js';
 import { selectSpeechEngine, type SpeechEngine, type Transcript } from '../src/analysis/speech/speech-engine.js';
+import { decodePcm } from '../src/analysis/speech/pcm-audio.js';
 import { findSpeechRegions } from '../src/analysis/speech/speech-gate.js';
 import { DEFAULT_SPEECH_GATE_THRESHOLD, DEFAULT_SPEECH_REGION_OPTIONS, type SpeechRegion } from '../src/analysis/speech/speech-regions.js';
 import { seededRandom } from '../test/helpers/seeded-random.js';
+import { processCpuSeconds } from './process-cpu.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SHARED = path.resolve(process.env.MEDIASEARCH_SHARED_DATA ?? path.join(here, '../../../shared/data'));
@@ -114,6 +116,8 @@ interface Condition {
   bed: Bed | null;
   /** When set, the whole mix is scaled so that the speech RMS is at this level (dBFS). */
   speechLevelDb: number | null;
+  /** When set, this plays first, at its own level (RMS dBFS), before the (scaled) mix. */
+  intro?: { source: string; seconds: number; levelDb: number; what: string };
 }
 
 /**
@@ -151,6 +155,13 @@ const CONDITIONS: Condition[] = [
     speechLevelDb: null,
   },
   { id: 'quiet', title: 'very quiet (speech at −45 dBFS)', bed: ROOM, speechLevelDb: -45 },
+  {
+    id: 'quiet-after-music',
+    title: 'very quiet speech after 20 s of loud music',
+    bed: ROOM,
+    speechLevelDb: -45,
+    intro: { source: musicSource(), seconds: 20, levelDb: -12, what: '20 s of the chord music at −12 dBFS RMS first' },
+  },
 ];
 
 interface Sentence {
@@ -307,15 +318,26 @@ function buildRecording(work: string, condition: Condition, index: number): Reco
     level = 10 ** (condition.speechLevelDb / 20) / speechRms;
     for (let i = 0; i < length; i++) mix[i]! *= level;
   }
+  // A loud stretch before quiet speech: a gain for the whole file would be set by it.
+  let introSamples = 0;
+  let recording = mix;
+  if (condition.intro) {
+    introSamples = Math.round(condition.intro.seconds * RATE);
+    const intro = bedSamples(work, { source: condition.intro.source, snrDb: 0, what: condition.intro.what }, introSamples);
+    const introGain = 10 ** (condition.intro.levelDb / 20) / rms(intro);
+    recording = new Float32Array(introSamples + length);
+    for (let i = 0; i < introSamples; i++) recording[i] = intro[i]! * introGain;
+    recording.set(mix, introSamples);
+  }
   let peak = 0;
-  for (const s of mix) peak = Math.max(peak, Math.abs(s));
+  for (const s of recording) peak = Math.max(peak, Math.abs(s));
   const file = path.join(work, `${condition.id}.wav`);
-  writeWav(file, mix);
+  writeWav(file, recording);
   return {
     condition,
     file,
-    seconds: length / RATE,
-    sentences: texts.map((text, i) => ({ text, from: voiced[i]![0] / RATE, to: voiced[i]![1] / RATE })),
+    seconds: recording.length / RATE,
+    sentences: texts.map((text, i) => ({ text, from: (introSamples + voiced[i]![0]) / RATE, to: (introSamples + voiced[i]![1]) / RATE })),
     reference: texts.flatMap((text, sentence) => words(text).map((word) => ({ word, sentence }))),
     speechRmsDb: decibels(speechRms * level),
     bedRmsDb: bedRms === null ? null : decibels(bedRms * level),
@@ -382,22 +404,6 @@ function bagRecall(reference: readonly string[], hypothesis: readonly string[]):
 
 // ---------------------------------------------------------------- measuring
 
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds of this process and its reaped children (utime + stime + cutime + cstime). */
-function cpuSeconds(): number {
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state): utime, stime, cutime, cstime are fields 14–17.
-  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / CLOCK_TICKS;
-}
-
 interface Measured {
   transcript: Transcript;
   cpu: number;
@@ -405,16 +411,16 @@ interface Measured {
 }
 
 async function measure(engine: SpeechEngine, file: string): Promise<Measured> {
-  const cpu = cpuSeconds();
+  const cpu = processCpuSeconds();
   const started = performance.now();
   const transcript = await engine.transcribe(file);
-  return { transcript, wall: (performance.now() - started) / 1000, cpu: cpuSeconds() - cpu };
+  return { transcript, wall: (performance.now() - started) / 1000, cpu: processCpuSeconds() - cpu };
 }
 
 /** The regions the gate finds in a file, decoded as the engine decodes it (16 kHz mono s16le). */
 async function gateRegions(work: string, file: string, threshold: number): Promise<SpeechRegion[]> {
   const pcm = path.join(work, 'gate.raw');
-  run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-i', file, '-map', '0:a:0', '-vn', '-sn', '-dn', '-ac', '1', '-ar', '16000', '-f', 's16le', pcm]);
+  await decodePcm(file, pcm);
   try {
     return await findSpeechRegions(pcm, { threshold });
   } finally {
@@ -597,7 +603,7 @@ function render(
       const sentenceSeconds = r.sentences.reduce((s, x) => s + x.to - x.from, 0);
       lines.push(
         `| ${r.condition.title} | ${r.sentences.length} | ${r.reference.length} | ${f1(r.seconds)} | ${f1(sentenceSeconds)} | ${f1(r.speechRmsDb)} dBFS | ` +
-          `${r.condition.bed ? `${r.condition.bed.what}: ${f1(r.bedRmsDb!)} dBFS RMS` : 'none (digital silence)'}${r.condition.speechLevelDb !== null ? '; whole mix turned down' : ''} | ${f1(r.peakDb)} dBFS |`,
+          `${r.condition.bed ? `${r.condition.bed.what}: ${f1(r.bedRmsDb!)} dBFS RMS` : 'none (digital silence)'}${r.condition.speechLevelDb !== null ? '; whole mix turned down' : ''}${r.condition.intro ? `; ${r.condition.intro.what}` : ''} | ${f1(r.peakDb)} dBFS |`,
       );
     }
     lines.push(
