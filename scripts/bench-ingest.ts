@@ -21,6 +21,7 @@ import { probeMedia } from '../src/media/ffprobe.js';
 import { probeImage } from '../src/media/image-probe.js';
 import { segmentMedia } from '../src/analysis/segments/segment-media.js';
 import type { MediaProbe } from '../src/types.js';
+import { processCpuSeconds } from './process-cpu.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SHARED = path.resolve(process.env.MEDIASEARCH_SHARED_DATA ?? path.join(here, '../../../shared/data'));
@@ -49,10 +50,11 @@ function keyframeInputs(prepared: PrepareMediaResult, folder: string): { time: n
   return prepared.segments.flatMap((s) => s.keyframes.map((k) => ({ time: k.frameTime, file: path.join(folder, k.file) })));
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: number }> {
   const start = performance.now();
+  const cpu = processCpuSeconds();
   const value = await work();
-  return { value, seconds: (performance.now() - start) / 1000 };
+  return { value, seconds: (performance.now() - start) / 1000, cpu: processCpuSeconds() - cpu };
 }
 
 /** Other work on the machine skews wall times; the 1-minute load average is sampled to report it. */
@@ -63,6 +65,13 @@ const faceFrames = { sampled: 0, analysed: 0 };
 type Step = 'segment' | 'face' | 'text' | 'speech';
 type StepTimes = Record<Step | 'total', number>;
 const STEPS: Step[] = ['segment', 'face', 'text', 'speech'];
+const STEP_NAMES: Record<Step | 'total', string> = {
+  segment: 'probe + segments + keyframes',
+  face: 'faces (detect, describe, track)',
+  text: 'labels + OCR',
+  speech: 'speech',
+  total: '**all**',
+};
 
 interface Prepared {
   asset: Asset;
@@ -73,27 +82,35 @@ function hasSpeech(asset: Asset): boolean {
   return asset.probe.kind !== 'image' && asset.probe.audioCodec !== null;
 }
 
-/** The naive baseline: every step of every asset in turn, on this thread; each step timed alone. */
-async function sequential(assets: Asset[]): Promise<StepTimes> {
+/**
+ * The naive baseline: every step of every asset in turn, on this thread; each step timed alone,
+ * in wall seconds and in CPU seconds of this process and its ffmpeg/pocketsphinx children.
+ */
+async function sequential(assets: Asset[]): Promise<{ times: StepTimes; cpu: StepTimes }> {
   const times: StepTimes = { segment: 0, face: 0, text: 0, speech: 0, total: 0 };
+  const cpu: StepTimes = { segment: 0, face: 0, text: 0, speech: 0, total: 0 };
+  const add = (step: Step, measured: { seconds: number; cpu: number }) => {
+    times[step] += measured.seconds;
+    cpu[step] += measured.cpu;
+  };
   for (const [i, asset] of assets.entries()) {
     const folder = path.join(work, `seq-${i}`);
     const seg = await timed(() => segmentMedia(asset.file, asset.probe, folder, DEFAULT_SEGMENT_PLAN));
-    times.segment += seg.seconds;
+    add('segment', seg);
     const keyframes = keyframeInputs({ probe: asset.probe, thumbnail: false, ...seg.value }, folder);
     const faces = await timed(() => analyseFaces({ task: 'analyse-faces', path: asset.file, probe: asset.probe, fps: 2, gate: faceGateScore }));
-    times.face += faces.seconds;
+    add('face', faces);
     if (asset.probe.kind !== 'image') {
       faceFrames.sampled += faces.value.framesSampled;
       faceFrames.analysed += faces.value.framesAnalysed;
     }
-    times.text += (await timed(() => analyseKeyframeText({ task: 'analyse-keyframe-text', frames: keyframes }))).seconds;
+    add('text', await timed(() => analyseKeyframeText({ task: 'analyse-keyframe-text', frames: keyframes })));
     if (hasSpeech(asset)) {
-      times.speech += (await timed(() => transcribe({ task: 'transcribe', path: asset.file, engine: speechEngine, gate: speechGateScore }))).seconds;
+      add('speech', await timed(() => transcribe({ task: 'transcribe', path: asset.file, engine: speechEngine, gate: speechGateScore })));
     }
   }
-  times.total = times.segment + times.face + times.text + times.speech;
-  return times;
+  for (const t of [times, cpu]) t.total = t.segment + t.face + t.text + t.speech;
+  return { times, cpu };
 }
 
 async function prepareInPool(pool: WorkerPool, asset: Asset, i: number, tag: string): Promise<Prepared> {
@@ -177,15 +194,18 @@ async function main(): Promise<void> {
   const pool = new WorkerPool(threads);
   const warm = images.slice(0, 1);
   await sequential(warm);
+  // The speech gate's VAD loads on first use: warm it on the main thread too.
+  const firstWithSound = videos.find(hasSpeech);
+  if (firstWithSound) await transcribe({ task: 'transcribe', path: firstWithSound.file, engine: speechEngine, gate: speechGateScore });
   await Promise.all(Array.from({ length: threads }, (_, i) => prepareInPool(pool, warm[0]!, i, 'warm').then((p) => Promise.all([runStep(pool, 'face', p), runStep(pool, 'text', p)]))));
 
   console.error(`images: ${images.length}; videos: ${videos.length} (${videoSeconds.toFixed(1)} s); worker threads: ${threads}`);
   loadSamples.push(os.loadavg()[0]!);
-  const seqImages = await sequential(images);
+  const { times: seqImages, cpu: cpuImages } = await sequential(images);
   const poolImages = await pooled(pool, images);
   faceFrames.sampled = 0;
   faceFrames.analysed = 0;
-  const seqVideos = await sequential(videos);
+  const { times: seqVideos, cpu: cpuVideos } = await sequential(videos);
   const poolVideos = await pooled(pool, videos);
   await pool.close();
   clearInterval(loadTimer);
@@ -221,8 +241,19 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|',
     ...([...STEPS, 'total'] as const).map(
       (step) =>
-        `| ${{ segment: 'probe + segments + keyframes', face: 'faces (detect, describe, track)', text: 'labels + OCR', speech: 'speech', total: '**all (wall)**' }[step]} | ` +
+        `| ${STEP_NAMES[step]}${step === 'total' ? ' (wall)' : ''} | ` +
         `${perImage(seqImages, step)} | ${perImage(poolImages, step)} | ${realtime(seqVideos, step)} | ${realtime(poolVideos, step)} |`,
+    ),
+    '',
+    'CPU seconds of the sequential run, this process and its ffmpeg/pocketsphinx children together (what the steps cost ' +
+      `whatever the number of cores; 20× real time on ${os.cpus().length} cores allows ${(os.cpus().length / 20).toFixed(2)} CPU s per video second):`,
+    '',
+    '| step | CPU ms per image | CPU s per video second | CPU s, all videos |',
+    '|---|---|---|---|',
+    ...([...STEPS, 'total'] as const).map(
+      (step) =>
+        `| ${STEP_NAMES[step]} | ${cpuImages[step] > 0 ? ((1000 * cpuImages[step]) / images.length).toFixed(0) : '–'} | ` +
+        `${cpuVideos[step] > 0 ? (cpuVideos[step] / videoSeconds).toFixed(3) : '–'} | ${cpuVideos[step] > 0 ? cpuVideos[step].toFixed(1) : '–'} |`,
     ),
     '',
   ];
