@@ -64,7 +64,11 @@ export function registerRpcRoute(
       }
       const baseUrl = requestBaseUrl(request, deps.publicUrl);
       const fileUrls = deps.fileUrls?.forBase(baseUrl);
-      const result = await action.handle(new Params(params), deps.context, { baseUrl, ...(fileUrls ? { fileUrls } : {}) });
+      const result = await action.handle(new Params(params), deps.context, {
+        accessKeyId: caller?.accessKeyId ?? null,
+        baseUrl,
+        ...(fileUrls ? { fileUrls } : {}),
+      });
       return reply.code(200).send({ RequestId: requestId, ...result, Success: 'true', Code: '200' });
     } catch (error) {
       return sendError(reply, requestId, error, request);

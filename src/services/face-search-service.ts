@@ -10,10 +10,14 @@ import type { FacePhotoReader } from './face-photo.js';
 import type { LibraryService } from './library-service.js';
 import type { MediaService } from './media-service.js';
 
+/** Whose FaceSearchTokens a request sees: its AccessKeyId, or '' when the server runs without keys. */
+export type TokenOwner = string;
+
 export interface FaceSearchRequest {
   scope: SearchScope;
   imageUrl: string;
   token: string;
+  owner: TokenOwner;
   entityId?: string;
   offset: number;
   limit: number;
@@ -27,6 +31,7 @@ export interface FaceMediaHit {
 
 export interface FaceClipRequest {
   token: string;
+  owner: TokenOwner;
   mediaId: string;
   /** The library the caller names; must be the token's. */
   library?: string;
@@ -76,6 +81,7 @@ export class FaceSearchService {
     const now = this.now();
     this.store.faces.deleteExpiredTokens(now);
     this.store.faces.putToken({
+      owner: request.owner,
       token: request.token,
       library: request.scope.library,
       imageUrl: request.imageUrl,
@@ -106,7 +112,7 @@ export class FaceSearchService {
   }
 
   clipsByFace(request: FaceClipRequest): { items: FaceClip[]; total: number } {
-    const token = this.requireToken(request.token);
+    const token = this.requireToken(request.owner, request.token);
     if (request.library !== undefined && request.library !== token.library) {
       throw invalidParameter(
         'SearchLibName',
@@ -173,13 +179,13 @@ export class FaceSearchService {
     }));
   }
 
-  private requireToken(token: string): FaceSearchTokenRecord {
-    const record = this.store.faces.getToken(token, this.now());
+  private requireToken(owner: TokenOwner, token: string): FaceSearchTokenRecord {
+    const record = this.store.faces.getToken(owner, token, this.now());
     if (!record) {
       throw new ApiError(
         'FaceSearchTokenNotFound',
-        `The FaceSearchToken "${token}" names no face query (never used, or older than ${Math.round(this.tokenTtlMs / 60_000)} minutes); ` +
-          'call SearchMediaByFace with it first.',
+        `The FaceSearchToken "${token}" names no face query of ${owner === '' ? 'this server' : `the AccessKeyId ${owner}`} ` +
+          `(never used with it, or older than ${Math.round(this.tokenTtlMs / 60_000)} minutes); call SearchMediaByFace with it first.`,
       );
     }
     return record;

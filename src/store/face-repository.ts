@@ -40,6 +40,8 @@ export interface FaceDetectionRow {
 
 /** What a FaceSearchToken remembers. */
 export interface FaceSearchTokenRecord {
+  /** The AccessKeyId that made the token; '' when the server runs without keys. */
+  owner: string;
   token: string;
   library: string;
   imageUrl: string;
@@ -272,13 +274,14 @@ export class FaceRepository {
   putToken(record: FaceSearchTokenRecord): void {
     this.db
       .prepare(
-        `INSERT INTO face_search_tokens (token, library, image_url, embedding, scope, entity_id, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (token) DO UPDATE SET library = excluded.library, image_url = excluded.image_url,
+        `INSERT INTO face_search_tokens (owner, token, library, image_url, embedding, scope, entity_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (owner, token) DO UPDATE SET library = excluded.library, image_url = excluded.image_url,
            embedding = excluded.embedding, scope = excluded.scope, entity_id = excluded.entity_id,
            created_at = excluded.created_at, expires_at = excluded.expires_at`,
       )
       .run(
+        record.owner,
         record.token,
         record.library,
         record.imageUrl,
@@ -290,10 +293,13 @@ export class FaceRepository {
       );
   }
 
-  /** The token's record unless it expired by `now`. */
-  getToken(token: string, now: number): FaceSearchTokenRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM face_search_tokens WHERE token = ? AND expires_at > ?').get(token, now) as
+  /** The owner's token record unless it expired by `now`. */
+  getToken(owner: string, token: string, now: number): FaceSearchTokenRecord | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM face_search_tokens WHERE owner = ? AND token = ? AND expires_at > ?')
+      .get(owner, token, now) as
       | {
+          owner: string;
           token: string;
           library: string;
           image_url: string;
@@ -306,6 +312,7 @@ export class FaceRepository {
       | undefined;
     return (
       row && {
+        owner: row.owner,
         token: row.token,
         library: row.library,
         imageUrl: row.image_url,

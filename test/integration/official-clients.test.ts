@@ -161,4 +161,16 @@ describe('official Alibaba Cloud clients against the running server', () => {
       return true;
     });
   });
+
+  it('keeps FaceSearchTokens per AccessKeyId: the signing key reaches the face search', async () => {
+    const other = new RPCClient({ endpoint: server.url, accessKeyId: 'other', accessKeySecret: 'other-secret', apiVersion: '2020-11-09' });
+    await assert.rejects(
+      other.request('SearchMediaClipByFace', { FaceSearchToken: 'shared-name', MediaId: 'any' }, { method: 'POST' }),
+      (error: { code?: string; message: string }) => {
+        assert.equal(error.code, 'FaceSearchTokenNotFound');
+        assert.match(error.message, /of the AccessKeyId other/);
+        return true;
+      },
+    );
+  });
 });

@@ -114,7 +114,7 @@ describe('SearchMediaByAILabel (service and action over a real store)', () => {
   }
 
   async function search(values: Record<string, string>): Promise<{ total: number; items: Item[] }> {
-    const result = await searchMediaByAiLabel.handle(new Params({ SearchLibName: 'lib', ...values }), context, { baseUrl: BASE_URL });
+    const result = await searchMediaByAiLabel.handle(new Params({ SearchLibName: 'lib', ...values }), context, { accessKeyId: null, baseUrl: BASE_URL });
     return { total: result.Total as number, items: result.MediaList as Item[] };
   }
   const ids = (items: Item[]) => items.map((item) => item.MediaId);

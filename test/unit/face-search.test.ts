@@ -141,7 +141,7 @@ describe('face search core (real SQLite store and vector index)', () => {
     assert.equal(store.faces.listPersons('lib', 'all', 0, 10).items[0]!.trackCount, 600);
   });
 
-  it('keeps a face query under its token, replaces it on reuse, and forgets it after the TTL', async () => {
+  it('keeps a face query under its token and access key, replaces it on reuse, and forgets it after the TTL', async () => {
     let now = 1_000_000;
     // Test double: the face photo reader returns the face this test chose, instead of fetching and detecting.
     let photoFace = people.ada;
@@ -157,22 +157,37 @@ describe('face search core (real SQLite store and vector index)', () => {
     const service = new FaceSearchService(store, librariesDouble, mediaDouble, photosDouble as unknown as FacePhotoReader, () => registry.faceTracks(), 60_000, () => now);
     const scope = { library: 'lib', customFields: [] };
 
-    const ada = await service.searchByFace({ scope, imageUrl: 'https://x/ada.jpg', token: 't1', offset: 0, limit: 10 });
+    const ada = await service.searchByFace({ scope, imageUrl: 'https://x/ada.jpg', token: 't1', owner: 'KEY-A', offset: 0, limit: 10 });
     assert.deepEqual(ada.items.map((i) => i.mediaId), ['v1']);
-    const clips = service.clipsByFace({ token: 't1', mediaId: 'v1', offset: 0, limit: 10 });
+    const clips = service.clipsByFace({ token: 't1', owner: 'KEY-A', mediaId: 'v1', offset: 0, limit: 10 });
     assert.equal(clips.items[0]!.labelName, 'Ada Lovelace');
     assert.equal(clips.items[0]!.category, 'custom');
     assert.deepEqual(clips.items[0]!.occurrences.map((o) => [o.start, o.end]), [[0, 1]]);
     assert.deepEqual(clips.items[0]!.occurrences[0]!.track, [{ time: 0, box: { x: 10, y: 20, width: 60, height: 80 } }]);
 
     photoFace = people.bob;
-    const bob = await service.searchByFace({ scope, imageUrl: 'https://x/bob.jpg', token: 't1', offset: 0, limit: 10 });
+    const bob = await service.searchByFace({ scope, imageUrl: 'https://x/bob.jpg', token: 't1', owner: 'KEY-A', offset: 0, limit: 10 });
     assert.deepEqual(bob.items.map((i) => i.mediaId).sort(), ['v1', 'v2']);
-    const bobClips = service.clipsByFace({ token: 't1', mediaId: 'v1', offset: 0, limit: 10 });
+    const bobClips = service.clipsByFace({ token: 't1', owner: 'KEY-A', mediaId: 'v1', offset: 0, limit: 10 });
     assert.deepEqual(bobClips.items.map((c) => [c.category, c.labelName]), [['unknown', '']]);
 
+    // The same token name under another access key is another query: neither sees the other's.
+    photoFace = people.ada;
+    await service.searchByFace({ scope, imageUrl: 'https://x/ada.jpg', token: 't1', owner: 'KEY-B', offset: 0, limit: 10 });
+    const keyB = service.clipsByFace({ token: 't1', owner: 'KEY-B', mediaId: 'v1', offset: 0, limit: 10 });
+    assert.equal(keyB.items[0]!.labelName, 'Ada Lovelace');
+    const keyA = service.clipsByFace({ token: 't1', owner: 'KEY-A', mediaId: 'v1', offset: 0, limit: 10 });
+    assert.deepEqual(keyA.items.map((c) => [c.category, c.labelName]), [['unknown', '']]);
+    assert.throws(
+      () => service.clipsByFace({ token: 't1', owner: '', mediaId: 'v1', offset: 0, limit: 10 }),
+      (e: unknown) => e instanceof ApiError && e.code === 'FaceSearchTokenNotFound' && /of this server/.test(e.message),
+    );
+
     now += 60_001;
-    assert.throws(() => service.clipsByFace({ token: 't1', mediaId: 'v1', offset: 0, limit: 10 }), (e: unknown) => e instanceof ApiError && e.code === 'FaceSearchTokenNotFound');
+    assert.throws(
+      () => service.clipsByFace({ token: 't1', owner: 'KEY-A', mediaId: 'v1', offset: 0, limit: 10 }),
+      (e: unknown) => e instanceof ApiError && e.code === 'FaceSearchTokenNotFound' && /the AccessKeyId KEY-A/.test(e.message),
+    );
   });
 
   it('keeps person counts in step when an asset and its tracks are deleted', () => {

@@ -33,6 +33,8 @@ export interface Action {
 
 /** What an action may know about the HTTP request beyond its parameters. */
 export interface RequestInfo {
+  /** The AccessKeyId that signed the request; null when the server runs without access keys. */
+  readonly accessKeyId: string | null;
   /** Scheme, host and port the client reached the server at (src/api/public-base-url.ts), for absolute URLs. */
   readonly baseUrl: string;
   /** Signed URLs of asset files against that base (absent where no file route is served, as in unit tests). */

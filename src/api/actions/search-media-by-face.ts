@@ -11,7 +11,7 @@ const MAX_URL_BYTES = 2048;
  */
 export const searchMediaByFace: Action = {
   name: 'SearchMediaByFace',
-  async handle(params, { faceSearch }) {
+  async handle(params, { faceSearch }, request) {
     const imageUrl = params.requiredString('PersonImageUrl', { maxLength: MAX_URL_BYTES });
     const token = faceSearchToken(params);
     const entityId = optionalEntityId(params);
@@ -21,6 +21,7 @@ export const searchMediaByFace: Action = {
       scope,
       imageUrl,
       token,
+      owner: request.accessKeyId ?? '',
       ...(entityId === undefined ? {} : { entityId }),
       offset,
       limit: pageSize,

@@ -8,7 +8,7 @@ import { faceSearchToken, optionalEntityId } from './face-params.js';
  */
 export const searchMediaClipByFace: Action = {
   name: 'SearchMediaClipByFace',
-  handle(params, { faceSearch }) {
+  handle(params, { faceSearch }, request) {
     const token = faceSearchToken(params);
     const id = mediaId(params);
     const entityId = optionalEntityId(params);
@@ -16,6 +16,7 @@ export const searchMediaClipByFace: Action = {
     const { offset, pageSize } = params.page();
     const result = faceSearch.clipsByFace({
       token,
+      owner: request.accessKeyId ?? '',
       mediaId: id,
       ...(library === undefined ? {} : { library }),
       ...(entityId === undefined ? {} : { entityId }),

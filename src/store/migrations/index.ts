@@ -6,6 +6,7 @@ import { textSearchSchema } from './004-text-search.js';
 import { vectorChanges } from './005-vector-changes.js';
 import { recognitionSchema } from './006-recognition.js';
 import { faceSearchSchema } from './007-face-search.js';
+import { faceTokenOwner } from './008-face-token-owner.js';
 
 /** Ordered forward migrations; the schema version is the position in this list (PRAGMA user_version). */
 export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
   vectorChanges,
   recognitionSchema,
   faceSearchSchema,
+  faceTokenOwner,
 ];
