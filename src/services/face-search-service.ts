@@ -6,8 +6,10 @@ import { scopeToAssetFilter, type SearchScope } from '../search/search-scope.js'
 import { sortedIdFilter } from '../search/vector-index/vector-index.js';
 import type { FaceSearchTokenRecord, FaceTrackRow } from '../store/face-repository.js';
 import type { Store } from '../store/store.js';
+import type { Library } from '../types.js';
 import type { FacePhotoReader } from './face-photo.js';
 import type { LibraryService } from './library-service.js';
+import { faceGroupIdsOf } from './recognition-service.js';
 import type { MediaService } from './media-service.js';
 
 /** Whose FaceSearchTokens a request sees: its AccessKeyId, or '' when the server runs without keys. */
@@ -73,8 +75,8 @@ export class FaceSearchService {
   ) {}
 
   async searchByFace(request: FaceSearchRequest): Promise<{ items: FaceMediaHit[]; total: number }> {
-    this.libraries.require(request.scope.library);
-    if (request.entityId !== undefined) this.requireEntity(request.entityId);
+    const library = this.libraries.require(request.scope.library);
+    if (request.entityId !== undefined) this.requireLinkedEntity(request.entityId, library);
     const photo = await this.photos.read(request.imageUrl, 'PersonImageUrl');
     const embedding = l2Normalise(photo.descriptor);
     if (!embedding) throw new ApiError('FaceQualityTooLow', 'The face in the image at PersonImageUrl gave no usable descriptor; use another photo.');
@@ -191,11 +193,23 @@ export class FaceSearchService {
     return record;
   }
 
-  private requireEntity(entityId: string): void {
-    if (!this.store.recognition.getEntity(entityId)) {
+  /**
+   * The entity must exist and belong to a face library the search library links: only those label
+   * its tracks, so any other entity would match nothing and the caller would not learn why.
+   */
+  private requireLinkedEntity(entityId: string, library: Library): void {
+    const entity = this.store.recognition.getEntity(entityId);
+    if (!entity) {
       throw new ApiError(
         'RecognitionEntityNotFound',
         `No recognition library has an entity "${entityId}"; list them with ListRecognitionEntities.`,
+      );
+    }
+    if (!faceGroupIdsOf(library.config).includes(entity.libId)) {
+      throw invalidParameter(
+        'EntityId',
+        `the entity "${entityId}" belongs to the face library "${entity.libId}", which the search library "${library.name}" ` +
+          'does not link (SearchLibConfig.faceGroupIds), so none of its faces carry it; link the face library with AlterSearchLib.',
       );
     }
   }

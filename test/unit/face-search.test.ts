@@ -183,6 +183,18 @@ describe('face search core (real SQLite store and vector index)', () => {
       (e: unknown) => e instanceof ApiError && e.code === 'FaceSearchTokenNotFound' && /of this server/.test(e.message),
     );
 
+    // An entity of a face library that this search library does not link labels none of its faces.
+    const otherLib = recognition.createLib({ algorithm: 'face', name: 'elsewhere' }).id;
+    const stranger = recognition.createEntity({ libId: otherLib, algorithm: 'face', name: 'Stranger' }).id;
+    await assert.rejects(
+      service.searchByFace({ scope, imageUrl: 'https://x/ada.jpg', token: 't2', owner: 'KEY-A', entityId: stranger, offset: 0, limit: 10 }),
+      (e: unknown) => e instanceof ApiError && e.code === 'InvalidParameter' && /does not link/.test(e.message),
+    );
+    await assert.rejects(
+      service.searchByFace({ scope, imageUrl: 'https://x/ada.jpg', token: 't2', owner: 'KEY-A', entityId: 'no-such-entity', offset: 0, limit: 10 }),
+      (e: unknown) => e instanceof ApiError && e.code === 'RecognitionEntityNotFound',
+    );
+
     now += 60_001;
     assert.throws(
       () => service.clipsByFace({ token: 't1', owner: 'KEY-A', mediaId: 'v1', offset: 0, limit: 10 }),
