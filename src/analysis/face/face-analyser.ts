@@ -1,3 +1,4 @@
+import { perThread } from '../per-thread.js';
 import type { FaceDetection, RgbImage, TimedFrame } from '../types.js';
 import { bundledFaceModelDir, loadFaceApi, type FaceApi } from './face-api-loader.js';
 import { OnnxFaceLandmarker } from './landmarks-onnx.js';
@@ -64,21 +65,6 @@ export async function loadFaceAnalyser(options: FaceAnalyserOptions = {}): Promi
   return {
     detect: (frame) => detectFaces(faceapi, { ssd, landmarker, recogniser }, settings, frame),
     faceScore: async (image) => (await tinyGate(faceapi, modelDir)).bestScore(image),
-  };
-}
-
-/**
- * A value built once per thread on first use and shared (face-api's weights are per thread too,
- * and so is each onnxruntime session); a failed build is forgotten so the next call retries.
- */
-function perThread<T, A extends unknown[]>(create: (...args: A) => Promise<T>): (...args: A) => Promise<T> {
-  let shared: Promise<T> | undefined;
-  return (...args) => {
-    shared ??= create(...args).catch((error: unknown) => {
-      shared = undefined;
-      throw error;
-    });
-    return shared;
   };
 }
 

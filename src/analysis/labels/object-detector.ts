@@ -8,6 +8,7 @@ import type { Box, LabelHit, RgbImage } from '../types.js';
 import { cocoLabel } from './coco-labels.js';
 import { loadGraphModelWithTopology } from './graph-model-files.js';
 import { convertGraphModel, type TfNode } from './graph-model-onnx.js';
+import { perThread } from '../per-thread.js';
 
 type Tf = typeof tfjs;
 
@@ -238,16 +239,5 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-let shared: Promise<ObjectDetector> | undefined;
-
-/**
- * The detector of this thread with default options, loaded on first use. A failed load is not
- * cached, so a later call tries again.
- */
-export function sharedObjectDetector(): Promise<ObjectDetector> {
-  shared ??= ObjectDetector.load().catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
-  return shared;
-}
+/** The detector of this thread with default options, loaded on first use. */
+export const sharedObjectDetector = perThread(() => ObjectDetector.load());

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import Ocr from '@gutenye/ocr-node';
 import sharp from 'sharp';
 import { decodeImage } from '../image-decoder.js';
+import { perThread } from '../per-thread.js';
 import type { Box, OcrLine, RgbImage } from '../types.js';
 
 export interface OcrEngineOptions {
@@ -178,13 +179,5 @@ export function fastImageToInput(image: RgbaPicture, { mean = [0, 0, 0], std = [
   return { data, width: image.width, height: image.height };
 }
 
-let shared: Promise<OcrEngine> | undefined;
-
-/** The OCR engine of this thread with default options, loaded on first use (a failed load is retried). */
-export function sharedOcrEngine(): Promise<OcrEngine> {
-  shared ??= OcrEngine.load().catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
-  return shared;
-}
+/** The OCR engine of this thread with default options, loaded on first use. */
+export const sharedOcrEngine = perThread(() => OcrEngine.load());

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { perThread } from '../per-thread.js';
 import { pcmBlocks, PCM_SAMPLE_RATE } from './pcm-audio.js';
 
 /**
@@ -95,13 +96,5 @@ function rmsDecibels(samples: Int16Array): number {
   return rms > 0 ? 20 * Math.log10(rms) : -120;
 }
 
-let shared: Promise<VoiceActivityDetector> | undefined;
-
-/** This thread's detector, loaded on first use (a failed load is retried next time). */
-export function sharedVoiceActivityDetector(): Promise<VoiceActivityDetector> {
-  shared ??= VoiceActivityDetector.load().catch((error: unknown) => {
-    shared = undefined;
-    throw error;
-  });
-  return shared;
-}
+/** This thread's detector, loaded on first use. */
+export const sharedVoiceActivityDetector = perThread(() => VoiceActivityDetector.load());
