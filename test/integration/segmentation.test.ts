@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { segmentMedia } from '../../src/analysis/segments/segment-media.js';
+import { DEFAULT_SHOT_DETECTION, findCuts, measureFrameChanges } from '../../src/analysis/segments/shot-detector.js';
 import { probeMedia } from '../../src/media/ffprobe.js';
 import { probeImage } from '../../src/media/image-probe.js';
 import { SHARED_DATA, sharedDataMissing } from '../helpers/shared-data.js';
@@ -49,6 +50,23 @@ describe('segmenting real media', () => {
         assert.equal(meta.width, 320);
       }
     }
+  });
+
+  it('finds the one cut in grainy 1080p footage and no false ones (the shot pass scales to 160 px by area)', async () => {
+    // Heavy temporal grain over fine test patterns: a sparse downscale would flicker frame to frame.
+    const grainy = path.join(dir, 'grainy-1080p.mp4');
+    execFileSync('ffmpeg', [
+      '-nostdin', '-v', 'error', '-y',
+      '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=25:duration=2',
+      '-f', 'lavfi', '-i', 'mandelbrot=size=1920x1080:rate=25',
+      '-filter_complex',
+      '[0]noise=alls=25:allf=t+u,format=yuv420p[a];[1]trim=duration=2,setpts=PTS-STARTPTS,noise=alls=25:allf=t+u,format=yuv420p[b];[a][b]concat=n=2:v=1[v]',
+      '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', grainy,
+    ]);
+    const changes = await measureFrameChanges(grainy);
+    assert.deepEqual(findCuts(changes), [2]);
+    const largestElsewhere = Math.max(...changes.filter((c) => Math.abs(c.time - 2) > 0.01).map((c) => c.score));
+    assert.ok(largestElsewhere < DEFAULT_SHOT_DETECTION.minScore / 2, `grain scored up to ${largestElsewhere}`);
   });
 
   it('an image with EXIF orientation becomes one upright keyframe', async () => {
