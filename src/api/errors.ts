@@ -32,7 +32,8 @@ export const ERROR_CATALOGUE = {
   FaceQualityTooLow: { status: 400, summary: 'The face is too small, blurred or turned away to be recognised.' },
   FaceSearchTokenNotFound: {
     status: 404,
-    summary: 'The FaceSearchToken names no face query: it was never used with SearchMediaByFace, or it expired.',
+    summary:
+      'The FaceSearchToken names no face query: it was never used with SearchMediaByFace, it expired, or it was made with another AccessKeyId.',
   },
   PersonNotFound: { status: 404, summary: 'The person does not exist in this search library.' },
   SearchLibAlreadyExists: { status: 409, summary: 'A search library with this name already exists.' },

@@ -122,6 +122,7 @@ export class FaceSearchService {
           'run SearchMediaByFace on this library with the token first.',
       );
     }
+    if (request.entityId !== undefined) this.requireLinkedEntity(request.entityId, this.libraries.require(token.library));
     const scope = JSON.parse(token.scope) as SearchScope;
     const asset = this.media.require(token.library, request.mediaId, scope.namespace);
     const entityId = request.entityId ?? token.entityId ?? undefined;
@@ -194,8 +195,9 @@ export class FaceSearchService {
   }
 
   /**
-   * The entity must exist and belong to a face library the search library links: only those label
-   * its tracks, so any other entity would match nothing and the caller would not learn why.
+   * The entity must exist and be able to label this library's faces: its face library is linked,
+   * or tracks already carry it (a person named into a library that was unlinked later keeps its
+   * name). Any other entity would match nothing and the caller would not learn why.
    */
   private requireLinkedEntity(entityId: string, library: Library): void {
     const entity = this.store.recognition.getEntity(entityId);
@@ -205,7 +207,7 @@ export class FaceSearchService {
         `No recognition library has an entity "${entityId}"; list them with ListRecognitionEntities.`,
       );
     }
-    if (!faceGroupIdsOf(library.config).includes(entity.libId)) {
+    if (!faceGroupIdsOf(library.config).includes(entity.libId) && !this.store.faces.libraryHasEntity(library.name, entityId)) {
       throw invalidParameter(
         'EntityId',
         `the entity "${entityId}" belongs to the face library "${entity.libId}", which the search library "${library.name}" ` +

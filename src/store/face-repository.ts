@@ -269,6 +269,15 @@ export class FaceRepository {
     return result.changes;
   }
 
+  /** Whether any face track of the library is labelled with the entity. */
+  libraryHasEntity(library: string, entityId: string): boolean {
+    return (
+      this.db
+        .prepare('SELECT 1 FROM face_tracks t JOIN assets a ON a.id = t.asset_id WHERE t.entity_id = ? AND a.library = ? LIMIT 1')
+        .get(entityId, library) !== undefined
+    );
+  }
+
   // --- tokens ---
 
   putToken(record: FaceSearchTokenRecord): void {

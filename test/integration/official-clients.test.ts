@@ -162,7 +162,7 @@ describe('official Alibaba Cloud clients against the running server', () => {
     });
   });
 
-  it('keeps FaceSearchTokens per AccessKeyId: the signing key reaches the face search', async () => {
+  it('looks FaceSearchTokens up under the AccessKeyId that signed the request (isolation itself: unit test)', async () => {
     const other = new RPCClient({ endpoint: server.url, accessKeyId: 'other', accessKeySecret: 'other-secret', apiVersion: '2020-11-09' });
     await assert.rejects(
       other.request('SearchMediaClipByFace', { FaceSearchToken: 'shared-name', MediaId: 'any' }, { method: 'POST' }),

@@ -52,7 +52,7 @@ describe('segmenting real media', () => {
     }
   });
 
-  it('finds the one cut in grainy 1080p footage and no false ones (the shot pass scales to 160 px by area)', async () => {
+  it('finds the one cut in grainy 1080p footage, with the grain scored far below any cut (area downscaling)', async () => {
     // Heavy temporal grain over fine test patterns: a sparse downscale would flicker frame to frame.
     const grainy = path.join(dir, 'grainy-1080p.mp4');
     execFileSync('ffmpeg', [
@@ -64,9 +64,12 @@ describe('segmenting real media', () => {
       '-map', '[v]', '-c:v', 'libx264', '-preset', 'ultrafast', grainy,
     ]);
     const changes = await measureFrameChanges(grainy);
-    assert.deepEqual(findCuts(changes), [2]);
-    const largestElsewhere = Math.max(...changes.filter((c) => Math.abs(c.time - 2) > 0.01).map((c) => c.score));
-    assert.ok(largestElsewhere < DEFAULT_SHOT_DETECTION.minScore / 2, `grain scored up to ${largestElsewhere}`);
+    const cuts = findCuts(changes);
+    assert.equal(cuts.length, 1, `cuts at ${cuts.join(', ')}`);
+    assert.ok(Math.abs(cuts[0]! - 2) < 0.05, `cut at ${cuts[0]}`);
+    // Area averaging scores this grain at ~0.02; the fast bilinear scaler, sampling sparsely, at ~0.06.
+    const largestElsewhere = Math.max(...changes.filter((c) => Math.abs(c.time - cuts[0]!) > 0.01).map((c) => c.score));
+    assert.ok(largestElsewhere < DEFAULT_SHOT_DETECTION.minScore / 3, `grain scored up to ${largestElsewhere}`);
   });
 
   it('an image with EXIF orientation becomes one upright keyframe', async () => {

@@ -194,6 +194,15 @@ describe('face search core (real SQLite store and vector index)', () => {
       service.searchByFace({ scope, imageUrl: 'https://x/ada.jpg', token: 't2', owner: 'KEY-A', entityId: 'no-such-entity', offset: 0, limit: 10 }),
       (e: unknown) => e instanceof ApiError && e.code === 'RecognitionEntityNotFound',
     );
+    assert.throws(
+      () => service.clipsByFace({ token: 't1', owner: 'KEY-A', mediaId: 'v1', entityId: stranger, offset: 0, limit: 10 }),
+      (e: unknown) => e instanceof ApiError && e.code === 'InvalidParameter' && /does not link/.test(e.message),
+    );
+    // A person named into a library that was unlinked later keeps its name on the tracks: still searchable.
+    const track = store.db.prepare('SELECT id, entity_id AS entityId FROM face_tracks ORDER BY id LIMIT 1').get() as { id: number; entityId: string | null };
+    store.db.prepare('UPDATE face_tracks SET entity_id = ? WHERE id = ?').run(stranger, track.id);
+    await service.searchByFace({ scope, imageUrl: 'https://x/ada.jpg', token: 't2', owner: 'KEY-A', entityId: stranger, offset: 0, limit: 10 });
+    store.db.prepare('UPDATE face_tracks SET entity_id = ? WHERE id = ?').run(track.entityId, track.id);
 
     now += 60_001;
     assert.throws(

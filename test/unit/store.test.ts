@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -81,6 +82,37 @@ describe('database', () => {
       second.close();
     }
     assert.deepEqual(readSchema(file), schemaBefore);
+  });
+
+  it('keeps face search tokens of schema 7 when migration 8 gives tokens an owner', () => {
+    const file = freshFile();
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const raw = new Database(file);
+    raw.pragma('foreign_keys = ON');
+    for (const [i, migration] of MIGRATIONS.slice(0, 7).entries()) {
+      migration(raw);
+      raw.pragma(`user_version = ${i + 1}`);
+    }
+    raw.prepare("INSERT INTO libraries (name, config, created_at, updated_at) VALUES ('lib', '{}', 1, 1)").run();
+    raw
+      .prepare(
+        `INSERT INTO face_search_tokens (token, library, image_url, embedding, scope, entity_id, created_at, expires_at)
+         VALUES ('old-token', 'lib', 'https://x/a.jpg', ?, '{}', NULL, 1, ?)`,
+      )
+      .run(Buffer.from(new Float32Array([0.6, 0.8]).buffer), T0 + 1000);
+    raw.close();
+
+    const store = Store.open(file);
+    try {
+      const kept = store.faces.getToken('', 'old-token', T0);
+      assert.equal(kept?.imageUrl, 'https://x/a.jpg');
+      assert.deepEqual([...kept!.embedding].map((v) => Math.round(v * 10) / 10), [0.6, 0.8]);
+      assert.equal(store.faces.getToken('SOME-KEY', 'old-token', T0), undefined);
+      const indexes = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'face_search_tokens'").pluck().all();
+      assert.ok(indexes.includes('face_search_tokens_by_expiry'));
+    } finally {
+      store.close();
+    }
   });
 
   it('refuses to open a database written by a newer version, with a clear message', () => {
