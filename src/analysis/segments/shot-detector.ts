@@ -40,7 +40,7 @@ export const DEFAULT_SHOT_DETECTION: ShotDetectionOptions = {
  * wanted from it, not pictures, so it is made cheap: the decoder skips its deblocking filter (H.264
  * and the like; others ignore the option) and the picture is scaled to 160 px wide (area
  * averaging, so a 1080p or 4K frame does not alias into flicker). On the shared videos that took
- * about a third off the pass's CPU (2.9 → 1.8–2.1 s, the same cuts) and the margins stayed as
+ * about a third off the pass's CPU (2.9 → 1.8–2.1 s in one-off timings, the same cuts) and the margins stayed as
  * they were: cuts at 97× (cityCC0) and 13–23× (Hamilton) their neighbourhood's mean, cockatoo's
  * largest non-cut spike at 8.2× (8.3× at 320 px bicubic) against the 10× threshold.
  */
