@@ -4,7 +4,8 @@ import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
  * Just enough of the ONNX protobuf format to hand onnxruntime a graph built in memory from weights
  * another runtime already loaded (face-api's networks ship as TensorFlow.js weights, and running
  * them on onnxruntime's native kernels is several times faster than on tfjs-wasm). Only what those
- * graphs need is written: float and int64 initializers, nodes with int, ints, float and string attributes,
+ * graphs need is written: float, int64 and (for 8-bit graphs, quantise-conv-graph.ts) int8, uint8
+ * and int32 initializers, nodes with int, ints, float and string attributes,
  * and float, int64 or uint8 tensor inputs and outputs. onnx-proto, which could do this too, is a development
  * dependency only.
  */
@@ -18,16 +19,18 @@ export interface OnnxNode {
   attributes?: Record<string, AttributeValue>;
 }
 
+export type OnnxTensorData = Float32Array | BigInt64Array | Int8Array | Uint8Array | Int32Array;
+
 export interface OnnxTensor {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  data: OnnxTensorData;
 }
 
 export interface OnnxValue {
   name: string;
-  /** Fixed sizes, or a name for a dimension left free. */
-  dims: (number | string)[];
+  /** Fixed sizes, or a name for a dimension left free; absent, the shape is left to inference. */
+  dims?: (number | string)[];
   /** Element type; float when absent. */
   type?: 'float' | 'int64' | 'uint8';
 }
@@ -43,7 +46,17 @@ export interface OnnxGraph {
 
 const FLOAT = 1;
 const UINT8 = 2;
+const INT8 = 3;
+const INT32 = 6;
 const INT64 = 7;
+
+function elementType(data: OnnxTensorData): number {
+  if (data instanceof Float32Array) return FLOAT;
+  if (data instanceof BigInt64Array) return INT64;
+  if (data instanceof Int8Array) return INT8;
+  if (data instanceof Uint8Array) return UINT8;
+  return INT32;
+}
 const ATTRIBUTE_FLOAT = 1;
 const ATTRIBUTE_INT = 2;
 const ATTRIBUTE_STRING = 3;
@@ -120,7 +133,7 @@ class Writer {
 
 function writeTensor(w: Writer, tensor: OnnxTensor): void {
   for (const d of tensor.dims) w.int(1, d);
-  w.int(2, tensor.data instanceof Float32Array ? FLOAT : INT64);
+  w.int(2, elementType(tensor.data));
   w.string(8, tensor.name);
   // raw_data is little-endian, which is what typed arrays hold on every platform Node runs on.
   w.bytes(9, new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
@@ -131,11 +144,12 @@ function writeValueInfo(w: Writer, value: OnnxValue): void {
   w.message(2, (type) =>
     type.message(1, (tensorType) => {
       tensorType.int(1, value.type === 'int64' ? INT64 : value.type === 'uint8' ? UINT8 : FLOAT);
-      tensorType.message(2, (shape) => {
-        for (const d of value.dims) {
-          shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
-        }
-      });
+      const dims = value.dims;
+      if (dims) {
+        tensorType.message(2, (shape) => {
+          for (const d of dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+        });
+      }
     }),
   );
 }
@@ -190,7 +204,7 @@ export class GraphBuilder {
     return `${hint}_${this.counter}`;
   }
 
-  constant(hint: string, dims: number[], data: Float32Array | BigInt64Array): string {
+  constant(hint: string, dims: number[], data: OnnxTensorData): string {
     const name = this.name(hint);
     this.initializers.push({ name, dims, data });
     return name;
@@ -234,16 +248,28 @@ export function onnxConvWeights(
   return { dims: [outputs, perGroup, kh, kw], data, group: depthwise ? cin : 1 };
 }
 
+export interface OnnxSessionOptions {
+  /**
+   * The graph mixes 8-bit and float convolutions (quantise-conv-graph.ts). onnxruntime's
+   * WeightBiasQuantization optimiser would quantise the weights of every float convolution that
+   * sits between a DequantizeLinear and a QuantizeLinear on its own, per tensor, which is far less
+   * accurate than the per-channel 8-bit layers and undoes the choice to keep them float; it is
+   * turned off for such graphs.
+   */
+  keepFloatConvolutions?: boolean;
+}
+
 /**
  * A session for an in-memory graph on one thread: the worker pool already runs one analyser per
  * core, and more threads per session would only make them fight over the same cores.
  */
-export function createOnnxSession(graph: OnnxGraph): Promise<InferenceSession> {
+export function createOnnxSession(graph: OnnxGraph, options: OnnxSessionOptions = {}): Promise<InferenceSession> {
   return InferenceSession.create(encodeOnnxModel(graph), {
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    ...(options.keepFloatConvolutions ? { extra: { optimization: { disable_specified_optimizers: 'WeightBiasQuantization' } } } : {}),
   });
 }
 
