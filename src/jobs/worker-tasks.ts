@@ -1,6 +1,7 @@
 import { MediaError } from '../media/media-error.js';
 import type { SegmentPlanOptions } from '../analysis/segments/segment-planner.js';
 import type { SegmentedMedia } from '../analysis/segments/segment-media.js';
+import type { DetectorPrecision } from '../analysis/face/ssd-onnx.js';
 import type { FaceTrack, LabelHit, OcrLine, TranscriptPiece } from '../analysis/types.js';
 import type { ModelSpec } from '../models/model-spec.js';
 import type { MediaProbe, MediaType } from '../types.js';
@@ -46,6 +47,8 @@ export interface AnalyseFacesTask {
   fps: number;
   /** Video: small-detector score a frame needs for the full analysis; 0 analyses every frame (analyseVideoFaces' default when absent). */
   gate?: number;
+  /** Video: the face detector's arithmetic (analyseVideoFaces' default when absent). */
+  detector?: DetectorPrecision;
 }
 
 export interface AnalyseFacesResult {

@@ -187,6 +187,36 @@ describe('face analyser on real photos', { skip: sharedDataMissing('faces/deepfa
     assert.ok(worst < 1e-3);
   });
 
+  it('finds with the 8-bit detector the faces the float32 detector finds, in the same places', async (t) => {
+    const faceapi = await loadFaceApi();
+    const [float32, int8] = await Promise.all([OnnxSsdDetector.create(faceapi, 'float32'), OnnxSsdDetector.create(faceapi, 'int8')]);
+    const options = { minConfidence: 0.2, maxResults: 50 };
+    const overlap = (a: { x: number; y: number; width: number; height: number }, b: typeof a) => {
+      const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
+      const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
+      return (w * h) / (a.width * a.height + b.width * b.height - w * h);
+    };
+    let faces = 0;
+    let worst = 0;
+    for (const file of [...PAIR_IMAGES.map((f) => path.join(DEEPFACE, f)), ...['two_people.jpg', 'biden.jpg', 'obama.jpg'].map((f) => path.join(KNOWN, f))]) {
+      const image = await decodeImage(file);
+      const placement = { width: image.width, height: image.height, offsetX: 0, offsetY: 0 };
+      const reference = await float32.locateFaces(image, placement, options);
+      const candidate = await int8.locateFaces(image, placement, options);
+      // Clear faces (≥ 0.5) must stay found and kept (≥ 0.4, the analyser's threshold), in the same place.
+      for (const face of reference.filter((d) => d.score >= 0.5)) {
+        const match = candidate.find((d) => overlap(d.box, face.box) >= 0.7);
+        assert.ok(match, `${path.basename(file)}: the int8 detector lost the face at ${face.box.x.toFixed(0)},${face.box.y.toFixed(0)}`);
+        assert.ok(match.score >= 0.4, `${path.basename(file)}: score ${match.score.toFixed(3)} against ${face.score.toFixed(3)}`);
+        worst = Math.max(worst, Math.abs(match.score - face.score));
+        faces += 1;
+      }
+    }
+    await Promise.all([float32.dispose(), int8.dispose()]);
+    t.diagnostic(`${faces} faces, largest score difference ${worst.toFixed(3)}`);
+    assert.ok(faces >= PAIR_IMAGES.length + 2);
+  });
+
   it('finds landmarks and describes faces of real photos on onnxruntime as face-api does on tfjs', async (t) => {
     const faceapi = await loadFaceApi();
     const recogniser = await OnnxFaceRecogniser.create(faceapi);

@@ -184,6 +184,12 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL must be one of/);
   });
 
+  it('reads the video face detector, float32 unless int8 is asked for', () => {
+    assert.equal(loadConfig({}).analysis.videoFaceDetector, 'float32');
+    assert.equal(loadConfig({ MEDIASEARCH_VIDEO_FACE_DETECTOR: 'int8' }).analysis.videoFaceDetector, 'int8');
+    assert.throws(() => loadConfig({ MEDIASEARCH_VIDEO_FACE_DETECTOR: 'fp16' }), /MEDIASEARCH_VIDEO_FACE_DETECTOR must be one of/);
+  });
+
   it('refuses numbers that are not plain whole numbers, and treats a blank data dir as the default', () => {
     for (const port of ['0x1F90', '8e3', '8080.0']) assert.throws(() => loadConfig({ PORT: port }), /PORT/);
     assert.equal(loadConfig({ MEDIASEARCH_DATA_DIR: ' ' }).dataDir, path.resolve('./data'));

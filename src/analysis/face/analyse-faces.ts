@@ -4,6 +4,7 @@ import type { FaceDetection, FaceTrack } from '../types.js';
 import type { MediaProbe } from '../../types.js';
 import { loadFaceAnalyser, type FaceAnalyser, type FaceAnalyserOptions } from './face-analyser.js';
 import { linkFaceTracks, type FaceTrackingOptions } from './face-tracker.js';
+import type { DetectorPrecision } from './ssd-onnx.js';
 
 export interface FaceAnalysis {
   detections: FaceDetection[];
@@ -30,6 +31,14 @@ export const DEFAULT_FACE_GATE_SCORE = 0.2;
  * pianist (0–1 s, 30–39 px) at 8% more time over the bench videos than the gate alone.
  */
 export const DEFAULT_ANALYSE_EVERY_SECONDS = 4;
+
+/**
+ * The detector's arithmetic on video frames unless told otherwise. float32: the 8-bit detector is
+ * ~2.3× faster, but on the Hamilton clip it moved one of Lin-Manuel Miranda's usable faces across
+ * the 0.4 score threshold and split his track in two (docs/benchmarks/int8.md), so it is a
+ * setting (MEDIASEARCH_VIDEO_FACE_DETECTOR=int8), not the default.
+ */
+export const DEFAULT_VIDEO_FACE_DETECTOR: DetectorPrecision = 'float32';
 
 export interface ImageFaceOptions {
   /** Longest side the image is decoded at (decodeImage's default when absent). */
@@ -82,7 +91,7 @@ export async function analyseImageFaces(path: string, options: ImageFaceOptions 
  * frame the small detector scores low), or when no frame was analysed for `analyseEvery` seconds.
  */
 export async function analyseVideoFaces(path: string, probe: MediaProbe, options: VideoFaceOptions): Promise<FaceAnalysis> {
-  const analyser: FaceAnalyser = await loadFaceAnalyser(options.analyser);
+  const analyser: FaceAnalyser = await loadFaceAnalyser({ detector: DEFAULT_VIDEO_FACE_DETECTOR, ...options.analyser });
   const gate = options.gate ?? DEFAULT_FACE_GATE_SCORE;
   const every = options.analyseEvery ?? DEFAULT_ANALYSE_EVERY_SECONDS;
   let nextDue = 0;

@@ -3,7 +3,7 @@ import type { FaceDetection, RgbImage, TimedFrame } from '../types.js';
 import { bundledFaceModelDir, loadFaceApi, type FaceApi } from './face-api-loader.js';
 import { OnnxFaceLandmarker } from './landmarks-onnx.js';
 import { OnnxFaceRecogniser } from './recognition-onnx.js';
-import { OnnxSsdDetector, type DetectorInput } from './ssd-onnx.js';
+import { OnnxSsdDetector, type DetectorInput, type DetectorPrecision } from './ssd-onnx.js';
 import { TinyFaceGate } from './tiny-face-gate.js';
 import { DEFAULT_FACE_QUALITY, assessFaceQuality, faceSharpness, facePose, type FaceQualityOptions } from './face-quality.js';
 
@@ -27,6 +27,11 @@ export interface FaceAnalyserOptions {
   minDetectorSide?: number;
   /** Quality gate; see FaceQualityOptions. */
   quality?: Partial<FaceQualityOptions>;
+  /**
+   * The detector's arithmetic (ssd-onnx.ts). float32 by default; video frames use int8 unless
+   * configured otherwise (analyseVideoFaces).
+   */
+  detector?: DetectorPrecision;
   /** Folder with face-api's weight files; defaults to the npm package's own `model/`. */
   modelDir?: string;
 }
@@ -60,7 +65,11 @@ export async function loadFaceAnalyser(options: FaceAnalyserOptions = {}): Promi
     minDetectorSide: options.minDetectorSide ?? DEFAULTS.minDetectorSide,
     quality: { ...DEFAULT_FACE_QUALITY, ...options.quality },
   };
-  const [ssd, landmarker, recogniser] = await Promise.all([onnxSsd(faceapi), onnxLandmarker(faceapi), onnxRecogniser(faceapi)]);
+  const [ssd, landmarker, recogniser] = await Promise.all([
+    onnxSsd[options.detector ?? 'float32'](faceapi),
+    onnxLandmarker(faceapi),
+    onnxRecogniser(faceapi),
+  ]);
   const modelDir = options.modelDir ?? bundledFaceModelDir();
   return {
     detect: (frame) => detectFaces(faceapi, { ssd, landmarker, recogniser }, settings, frame),
@@ -70,7 +79,10 @@ export async function loadFaceAnalyser(options: FaceAnalyserOptions = {}): Promi
 
 /** Built on first use, so threads that only see photos never load the small detector. */
 const tinyGate = perThread((faceapi: FaceApi, modelDir: string) => TinyFaceGate.create(faceapi, modelDir, GATE_INPUT_SIZE));
-const onnxSsd = perThread((faceapi: FaceApi) => OnnxSsdDetector.create(faceapi));
+const onnxSsd: Record<DetectorPrecision, (faceapi: FaceApi) => Promise<OnnxSsdDetector>> = {
+  float32: perThread((faceapi: FaceApi) => OnnxSsdDetector.create(faceapi, 'float32')),
+  int8: perThread((faceapi: FaceApi) => OnnxSsdDetector.create(faceapi, 'int8')),
+};
 const onnxLandmarker = perThread((faceapi: FaceApi) => OnnxFaceLandmarker.create(faceapi));
 const onnxRecogniser = perThread((faceapi: FaceApi) => OnnxFaceRecogniser.create(faceapi));
 
@@ -178,7 +190,7 @@ async function describe(
 }
 
 /** The picture as the detector gets it: itself, or centred on a black square of minSide when smaller. */
-function detectorInput(image: RgbImage, minSide: number): DetectorInput {
+export function detectorInput(image: RgbImage, minSide: number): DetectorInput {
   if (Math.max(image.width, image.height) >= minSide) return { width: image.width, height: image.height, offsetX: 0, offsetY: 0 };
   return {
     width: minSide,

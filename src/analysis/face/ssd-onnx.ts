@@ -8,8 +8,10 @@ import {
   squarePictureInput,
   type OnnxGraph,
 } from '../onnx-graph.js';
+import { quantiseConvGraph, type ValueRange } from '../quantise-conv-graph.js';
 import type { RgbImage } from '../types.js';
 import type { FaceApi } from './face-api-loader.js';
+import { SSD_ACTIVATION_RANGES } from './ssd-activation-ranges.js';
 
 type TfTensor = ReturnType<FaceApi['tf']['tensor']>;
 type FaceDetectionInstance = InstanceType<FaceApi['FaceDetection']>;
@@ -43,6 +45,22 @@ interface SsdParams {
   output_layer: { extra_dim: TfTensor };
 }
 
+/**
+ * float32 is face-api's arithmetic; int8 is the same network in 8-bit (quantise-conv-graph.ts,
+ * activation ranges measured by `npm run calibrate:int8`), about 2.3 times faster on one core.
+ * Its scores differ from float32's by a few thousandths typically and up to ~0.1 on hard faces,
+ * so faces scored near the 0.4 threshold can change sides (docs/benchmarks/int8.md).
+ */
+export type DetectorPrecision = 'float32' | 'int8';
+
+/**
+ * Convolutions at the start of the network that stay float32 in the int8 detector: the full
+ * resolution layers with few channels, where 8 bits cost the most accuracy for the least time
+ * (with all of them in 8 bits two of the Hamilton clip's audience faces fell from 0.54 to 0.34).
+ * The output heads stay float32 too.
+ */
+const FLOAT_CONVOLUTIONS = 4;
+
 export interface SsdDetectorOptions {
   minConfidence: number;
   maxResults: number;
@@ -75,10 +93,20 @@ export class OnnxSsdDetector {
     private readonly anchors: Float32Array,
   ) {}
 
-  static async create(faceapi: FaceApi): Promise<OnnxSsdDetector> {
-    const params = faceapi.nets.ssdMobilenetv1.params as unknown as SsdParams | undefined;
-    if (!params) throw new Error('the SSD MobileNet v1 weights are not loaded');
-    const session = await createOnnxSession(buildGraph(params));
+  /** `ranges` replaces the committed activation ranges of the int8 detector (for the calibration script). */
+  static async create(
+    faceapi: FaceApi,
+    precision: DetectorPrecision = 'float32',
+    ranges: readonly ValueRange[] = SSD_ACTIVATION_RANGES.ranges,
+  ): Promise<OnnxSsdDetector> {
+    const params = ssdParams(faceapi);
+    const graph = buildSsdGraph(params);
+    const session =
+      precision === 'float32'
+        ? await createOnnxSession(graph)
+        : await createOnnxSession(quantiseConvGraph(graph, { ranges, floatConvolutions: FLOAT_CONVOLUTIONS, floatHeads: true }), {
+            keepFloatConvolutions: true,
+          });
     return new OnnxSsdDetector(faceapi, session, params.output_layer.extra_dim.dataSync() as Float32Array);
   }
 
@@ -87,12 +115,8 @@ export class OnnxSsdDetector {
    * them for that input (boxes in input pixels).
    */
   async locateFaces(image: RgbImage, input: DetectorInput, options: SsdDetectorOptions): Promise<FaceDetectionInstance[]> {
-    const { width, height, offsetX, offsetY } = input;
-    // face-api's padToSquare(…, isCenterImage=false) adds zeros after the input on its short side.
-    const side = Math.max(width, height);
-    const out = await this.session.run(
-      pictureFeeds(image.data, image.width, image.height, [offsetY, offsetX, side - image.height - offsetY, side - image.width - offsetX]),
-    );
+    const { width, height } = input;
+    const out = await this.session.run(ssdFeeds(image, input));
     const encodings = out.boxes!.data as Float32Array;
     const classes = out.classes!.data as Float32Array;
     const count = this.anchors.length / 4;
@@ -119,6 +143,25 @@ export class OnnxSsdDetector {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** The detector graph's feeds for a picture placed as `input` says. */
+export function ssdFeeds(image: RgbImage, input: DetectorInput): ReturnType<typeof pictureFeeds> {
+  const { width, height, offsetX, offsetY } = input;
+  // face-api's padToSquare(…, isCenterImage=false) adds zeros after the input on its short side.
+  const side = Math.max(width, height);
+  return pictureFeeds(image.data, image.width, image.height, [offsetY, offsetX, side - image.height - offsetY, side - image.width - offsetX]);
+}
+
+function ssdParams(faceapi: FaceApi): SsdParams {
+  const params = faceapi.nets.ssdMobilenetv1.params as unknown as SsdParams | undefined;
+  if (!params) throw new Error('the SSD MobileNet v1 weights are not loaded');
+  return params;
+}
+
+/** The float32 detector graph of face-api's loaded weights, for measuring activation ranges. */
+export function ssdFloatGraph(faceapi: FaceApi): OnnxGraph {
+  return buildSsdGraph(ssdParams(faceapi));
 }
 
 /** face-api's decodeBoxesLayer for anchor i: centre/size offsets scaled by 10 and 5. */
@@ -184,7 +227,7 @@ function boxIou(boxes: Float32Array, i: number, j: number): number {
  * norm folded into the depthwise convolutions, ReLU6 as Clip(0, 6). The outputs are the raw box
  * encodings [1, N, 4] and class logits [1, N, 3] in face-api's anchor order (row, column, anchor).
  */
-function buildGraph(params: SsdParams): OnnxGraph {
+function buildSsdGraph(params: SsdParams): OnnxGraph {
   const g = new GraphBuilder();
   const zero = g.constant('zero', [], Float32Array.of(0));
   const six = g.constant('six', [], Float32Array.of(6));

@@ -33,7 +33,7 @@ export function createFaceJob(deps: FaceJobDeps): JobHandler {
     const probe = deps.store.assets.probe(asset.id);
     if (!asset.localPath || !probe) throw new MediaError('the asset has not been ingested', { retryable: true });
     const result = await deps.pool.run(
-      { task: 'analyse-faces', path: asset.localPath, probe, fps: deps.analysis.faceSampleFps, gate: deps.analysis.faceGateScore },
+      { task: 'analyse-faces', path: asset.localPath, probe, fps: deps.analysis.faceSampleFps, gate: deps.analysis.faceGateScore, detector: deps.analysis.videoFaceDetector },
       signal,
     );
     if (signal.aborted) throw signal.reason;

@@ -15,6 +15,7 @@ export async function analyseFaces(task: AnalyseFacesTask, signal?: AbortSignal)
           fps: task.fps,
           maxSide: VIDEO_FRAME_MAX_SIDE,
           ...(task.gate === undefined ? {} : { gate: task.gate }),
+          ...(task.detector === undefined ? {} : { analyser: { detector: task.detector } }),
           ...(signal ? { signal } : {}),
         });
   return {

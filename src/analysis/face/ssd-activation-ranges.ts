@@ -1,0 +1,61 @@
+import type { ValueRange } from '../quantise-conv-graph.js';
+
+/**
+ * Activation ranges of the face detector's 8-bit version (ssd-onnx.ts), one per tensor of
+ * calibrationTensors() in graph order: the smallest and largest value each took over 36 real
+ * frames and face photos of ../shared/data. Written by `npm run calibrate:int8`
+ * (scripts/calibrate-int8.ts) on 2026-11-21; run it again after changing the graph.
+ */
+export const SSD_ACTIVATION_RANGES: { pictures: number; ranges: ValueRange[] } = {
+  pictures: 36,
+  ranges: [
+    { min: -1, max: 1 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 6 },
+    { min: 0, max: 5.1084 },
+    { min: 0, max: 6 },
+    { min: 0, max: 4.960182 },
+    { min: 0, max: 6 },
+    { min: 0, max: 5.469642 },
+    { min: 0, max: 6 },
+    { min: 0, max: 4.720447 },
+    { min: 0, max: 6 },
+    { min: -11.78174, max: 4.047498 },
+    { min: -29.16613, max: 12.2292 },
+    { min: -4.096402, max: 4.48662 },
+    { min: -16.79394, max: 10.96875 },
+    { min: -4.076531, max: 3.738602 },
+    { min: -14.22302, max: 9.613945 },
+    { min: -3.441301, max: 3.102596 },
+    { min: -11.47396, max: 9.368608 },
+    { min: -3.255636, max: 2.789394 },
+    { min: -9.01381, max: 7.457648 },
+    { min: -3.57027, max: 1.973503 },
+    { min: -8.042366, max: 7.241951 },
+  ],
+};
