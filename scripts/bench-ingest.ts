@@ -34,7 +34,7 @@ function arg(name: string, fallback: string): string {
 const imageCount = Number(arg('images', '24'));
 const outFile = path.resolve(arg('out', path.join(here, '../../docs/benchmarks/ingest.md')));
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ingest-'));
-const { speechEngine, speechGateScore, faceGateScore } = loadConfig().analysis;
+const { speechEngine, speechGateScore, faceGateScore, faceSampleFps, videoFaceDetector } = loadConfig().analysis;
 
 interface Asset {
   name: string;
@@ -98,7 +98,7 @@ async function sequential(assets: Asset[]): Promise<{ times: StepTimes; cpu: Ste
     const seg = await timed(() => segmentMedia(asset.file, asset.probe, folder, DEFAULT_SEGMENT_PLAN));
     add('segment', seg);
     const keyframes = keyframeInputs({ probe: asset.probe, thumbnail: false, ...seg.value }, folder);
-    const faces = await timed(() => analyseFaces({ task: 'analyse-faces', path: asset.file, probe: asset.probe, fps: 2, gate: faceGateScore }));
+    const faces = await timed(() => analyseFaces({ task: 'analyse-faces', path: asset.file, probe: asset.probe, fps: faceSampleFps, gate: faceGateScore, detector: videoFaceDetector }));
     add('face', faces);
     if (asset.probe.kind !== 'image') {
       faceFrames.sampled += faces.value.framesSampled;
@@ -128,7 +128,7 @@ async function prepareInPool(pool: WorkerPool, asset: Asset, i: number, tag: str
 function runStep(pool: WorkerPool, step: Exclude<Step, 'segment'>, p: Prepared): Promise<unknown> {
   switch (step) {
     case 'face':
-      return pool.run({ task: 'analyse-faces', path: p.asset.file, probe: p.asset.probe, fps: 2, gate: faceGateScore });
+      return pool.run({ task: 'analyse-faces', path: p.asset.file, probe: p.asset.probe, fps: faceSampleFps, gate: faceGateScore, detector: videoFaceDetector });
     case 'text':
       return pool.run({ task: 'analyse-keyframe-text', frames: p.keyframes });
     case 'speech':
@@ -160,6 +160,17 @@ async function pooled(pool: WorkerPool, assets: Asset[]): Promise<StepTimes> {
     )
   ).seconds;
   return times;
+}
+
+/** The analysis settings given in the environment, as they would be typed before the command. */
+function settingsGiven(): string {
+  const names = ['MEDIASEARCH_FACE_SAMPLE_FPS', 'MEDIASEARCH_FACE_GATE_SCORE', 'MEDIASEARCH_VIDEO_FACE_DETECTOR', 'MEDIASEARCH_SPEECH_ENGINE', 'MEDIASEARCH_SPEECH_GATE_SCORE', 'MEDIASEARCH_WORKERS'];
+  return names.filter((name) => process.env[name]?.trim()).map((name) => `${name}=${process.env[name]!.trim()} `).join('');
+}
+
+function outGiven(): string {
+  const at = process.argv.indexOf('--out');
+  return at >= 0 && process.argv[at + 1] ? ` --out ${process.argv[at + 1]}` : '';
 }
 
 /** The sections (## headings) written by hand under the table of an earlier report, kept on rewrite. */
@@ -220,12 +231,12 @@ async function main(): Promise<void> {
   const lines = [
     '# Ingest throughput',
     '',
-    `Command: \`npm run bench:ingest -- --images ${imageCount}\` · ${new Date().toISOString().slice(0, 10)} · ` +
+    `Command: \`${settingsGiven()}npm run bench:ingest -- --images ${imageCount}${outGiven()}\` · ${new Date().toISOString().slice(0, 10)} · ` +
       `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'cpu'}) · Node ${process.version} · ${threads} worker threads`,
     '',
     `Images: the first ${images.length} photos of flickr8k-cn-dev. Videos: ${videos.map((v) => v.name).join(', ')} ` +
-      `(${videoSeconds.toFixed(1)} s in all). Faces are sampled at 2 fps (${faceFrames.analysed} of ${faceFrames.sampled} sampled video frames got the ` +
-      `full face analysis, gate score ${faceGateScore}); labels and OCR run on keyframes; speech with ` +
+      `(${videoSeconds.toFixed(1)} s in all). Faces are sampled at ${faceSampleFps} fps (${faceFrames.analysed} of ${faceFrames.sampled} sampled video frames got the ` +
+      `full face analysis, gate score ${faceGateScore}, ${videoFaceDetector} detector); labels and OCR run on keyframes; speech with ` +
       `${speechEngine === 'none' ? 'no engine' : 'pocketsphinx where installed'}. The visual-language model (mm) is not ` +
       'part of this run unless installed (none can be downloaded on the benchmark machine).',
     '',
