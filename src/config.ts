@@ -56,9 +56,9 @@ export interface AnalysisConfig {
   /** Small-detector score below which a sampled video frame skips the full face analysis; 0 analyses all (MEDIASEARCH_FACE_GATE_SCORE). */
   readonly faceGateScore: number;
   /**
-   * Arithmetic of the face detector on video frames (MEDIASEARCH_VIDEO_FACE_DETECTOR): float32
-   * (default) or int8, ~2.3× faster but borderline faces can change sides; photos always use
-   * float32. See docs/benchmarks/int8.md.
+   * Arithmetic of the face detector on video frames (MEDIASEARCH_VIDEO_FACE_DETECTOR): int8
+   * (default, ~2.3× faster) or float32 (face-api's own; faces scored near the 0.4 threshold can
+   * land on the other side in int8); photos always use float32. See docs/benchmarks/int8.md.
    */
   readonly videoFaceDetector: 'int8' | 'float32';
   /** Speech-to-text engine: auto (the first installed), pocketsphinx, or none (MEDIASEARCH_SPEECH_ENGINE). */
@@ -197,7 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
       keyframeEverySeconds: decimal(env, 'MEDIASEARCH_KEYFRAME_EVERY_SECONDS', 5, 0.5, 3600),
       faceSampleFps: decimal(env, 'MEDIASEARCH_FACE_SAMPLE_FPS', 2, 0.05, 30),
       faceGateScore: decimal(env, 'MEDIASEARCH_FACE_GATE_SCORE', 0.2, 0, 1),
-      videoFaceDetector: oneOf(env, 'MEDIASEARCH_VIDEO_FACE_DETECTOR', ['float32', 'int8'] as const, 'float32'),
+      videoFaceDetector: oneOf(env, 'MEDIASEARCH_VIDEO_FACE_DETECTOR', ['int8', 'float32'] as const, 'int8'),
       speechEngine: oneOf(env, 'MEDIASEARCH_SPEECH_ENGINE', ['auto', 'pocketsphinx', 'none'] as const, 'auto'),
       speechGateScore: decimal(env, 'MEDIASEARCH_SPEECH_GATE_SCORE', DEFAULT_SPEECH_GATE_THRESHOLD, 0, 0.95),
     },

@@ -184,9 +184,9 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ LOG_LEVEL: 'loud' }), /LOG_LEVEL must be one of/);
   });
 
-  it('reads the video face detector, float32 unless int8 is asked for', () => {
-    assert.equal(loadConfig({}).analysis.videoFaceDetector, 'float32');
-    assert.equal(loadConfig({ MEDIASEARCH_VIDEO_FACE_DETECTOR: 'int8' }).analysis.videoFaceDetector, 'int8');
+  it('reads the video face detector, int8 unless float32 is asked for', () => {
+    assert.equal(loadConfig({}).analysis.videoFaceDetector, 'int8');
+    assert.equal(loadConfig({ MEDIASEARCH_VIDEO_FACE_DETECTOR: 'float32' }).analysis.videoFaceDetector, 'float32');
     assert.throws(() => loadConfig({ MEDIASEARCH_VIDEO_FACE_DETECTOR: 'fp16' }), /MEDIASEARCH_VIDEO_FACE_DETECTOR must be one of/);
   });
 

