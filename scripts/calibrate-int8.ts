@@ -18,7 +18,8 @@ import { OnnxSsdDetector, ssdFeeds, ssdFloatGraph } from '../src/analysis/face/s
 import { sampleVideoFrames } from '../src/analysis/frame-sampler.js';
 import { decodeImage } from '../src/analysis/image-decoder.js';
 import { createOnnxSession } from '../src/analysis/onnx-graph.js';
-import { RangeRecorder, calibrationTensors, withCalibrationOutputs, type ValueRange } from '../src/analysis/quantise-conv-graph.js';
+import { RangeRecorder, calibrationTensors, graphFingerprint, withCalibrationOutputs, type CalibratedRanges } from '../src/analysis/quantise-conv-graph.js';
+import { SSD_ACTIVATION_RANGES } from '../src/analysis/face/ssd-activation-ranges.js';
 import type { RgbImage } from '../src/analysis/types.js';
 import { probeMedia } from '../src/media/ffprobe.js';
 import { analyseVideoFaces } from '../src/analysis/face/analyse-faces.js';
@@ -80,7 +81,7 @@ async function* pictures(): AsyncGenerator<Picture & { calibrates: boolean }> {
   }
 }
 
-async function calibrate(faceapi: Awaited<ReturnType<typeof loadFaceApi>>): Promise<{ ranges: ValueRange[]; count: number }> {
+async function calibrate(faceapi: Awaited<ReturnType<typeof loadFaceApi>>): Promise<{ calibration: CalibratedRanges; count: number }> {
   const graph = ssdFloatGraph(faceapi);
   const names = calibrationTensors(graph);
   const session = await createOnnxSession(withCalibrationOutputs(graph));
@@ -92,15 +93,17 @@ async function calibrate(faceapi: Awaited<ReturnType<typeof loadFaceApi>>): Prom
     count += 1;
   }
   await session.release();
-  return { ranges: recorder.result(), count };
+  const f = (v: number) => Number(v.toPrecision(7));
+  // Rounded as they are written, so the ranges compared below are the ones the file will hold.
+  const ranges = recorder.result().map((r) => ({ min: f(r.min), max: f(r.max) }));
+  return { calibration: { graph: graphFingerprint(graph), ranges }, count };
 }
 
-function writeRanges(ranges: ValueRange[], count: number): void {
-  const f = (v: number) => Number(v.toPrecision(7));
-  const body = ranges.map((r) => `    { min: ${f(r.min)}, max: ${f(r.max)} },`).join('\n');
+function writeRanges(calibration: CalibratedRanges, count: number): void {
+  const body = calibration.ranges.map((r) => `    { min: ${r.min}, max: ${r.max} },`).join('\n');
   fs.writeFileSync(
     RANGES_FILE,
-    `import type { ValueRange } from '../quantise-conv-graph.js';
+    `import type { CalibratedRanges } from '../quantise-conv-graph.js';
 
 /**
  * Activation ranges of the face detector's 8-bit version (ssd-onnx.ts), one per tensor of
@@ -108,8 +111,9 @@ function writeRanges(ranges: ValueRange[], count: number): void {
  * frames and face photos of ../shared/data. Written by \`npm run calibrate:int8\`
  * (scripts/calibrate-int8.ts) on ${new Date().toISOString().slice(0, 10)}; run it again after changing the graph.
  */
-export const SSD_ACTIVATION_RANGES: { pictures: number; ranges: ValueRange[] } = {
+export const SSD_ACTIVATION_RANGES: CalibratedRanges & { pictures: number } = {
   pictures: ${count},
+  graph: '${calibration.graph}',
   ranges: [
 ${body}
   ],
@@ -246,12 +250,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const faceapi = await loadFaceApi();
-  const { ranges, count } = await calibrate(faceapi);
-  writeRanges(ranges, count);
-  console.log(`${ranges.length} activation ranges from ${count} pictures → ${path.relative(process.cwd(), RANGES_FILE)}`);
+  const { calibration, count } = await calibrate(faceapi);
+  writeRanges(calibration, count);
+  console.log(`${calibration.ranges.length} activation ranges from ${count} pictures → ${path.relative(process.cwd(), RANGES_FILE)}`);
+  const compiled = SSD_ACTIVATION_RANGES;
+  if (compiled.graph !== calibration.graph || JSON.stringify(compiled.ranges) !== JSON.stringify(calibration.ranges)) {
+    // The face step below runs the detector the product builds, from the ranges compiled into it.
+    console.error('the activation ranges changed: run `npm run calibrate:int8` again (it rebuilds first) to compare the detector built from them');
+    process.exit(3);
+  }
 
   const float32 = await OnnxSsdDetector.create(faceapi, 'float32');
-  const int8 = await OnnxSsdDetector.create(faceapi, 'int8', ranges);
+  const int8 = await OnnxSsdDetector.create(faceapi, 'int8', calibration);
   const c = await compare(float32, int8);
   const ms = await timeDetectors({ float32, int8 }, 30);
   const absolute = c.scoreDifferences.map(Math.abs);

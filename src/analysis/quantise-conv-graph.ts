@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
-import type { OnnxGraph, OnnxNode, OnnxTensor, OnnxTensorData } from './onnx-graph.js';
+import { encodeOnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxTensorData } from './onnx-graph.js';
 
 /**
  * 8-bit versions of the convolution graphs this project writes in memory (onnx-graph.ts), in
@@ -19,9 +20,24 @@ export interface ValueRange {
   max: number;
 }
 
-export interface QuantiseOptions {
+/** Activation ranges and the float graph they were measured on. */
+export interface CalibratedRanges {
+  /** graphFingerprint() of the float graph. */
+  graph: string;
   /** Ranges of calibrationTensors(graph), in that order. */
   ranges: readonly ValueRange[];
+}
+
+/**
+ * SHA-256 of the serialised float graph: ranges measured on one graph say nothing about another
+ * (other weights, another input size or pre-processing), even with as many tensors.
+ */
+export function graphFingerprint(graph: OnnxGraph): string {
+  return createHash('sha256').update(encodeOnnxModel(graph)).digest('hex');
+}
+
+export interface QuantiseOptions {
+  calibration: CalibratedRanges;
   /**
    * The first this many convolutions stay float32. The first layers see the picture at full
    * resolution with few channels; quantising them costs the most accuracy for the least time.
@@ -55,6 +71,16 @@ function indexGraph(graph: OnnxGraph): GraphIndex {
 function scalar(index: GraphIndex, name: string | undefined): number | undefined {
   const tensor = name === undefined ? undefined : index.initializers.get(name);
   return tensor && tensor.data.length === 1 ? Number(tensor.data[0]) : undefined;
+}
+
+/**
+ * Convolutions written in 8 bits: weights and bias are initializers, and a ReLU6 after them does
+ * not hide a graph output (the raw output would vanish). Others stay float32.
+ */
+function quantisable(graph: OnnxGraph, index: GraphIndex, conv: OnnxNode): boolean {
+  const [, weights, bias] = conv.inputs;
+  if (!weights || !bias || !index.initializers.has(weights) || !index.initializers.has(bias)) return false;
+  return !(followingRelu6(index, conv) && graph.outputs.some((o) => o.name === conv.outputs[0]));
 }
 
 function isRelu6(index: GraphIndex, node: OnnxNode): boolean {
@@ -129,13 +155,13 @@ interface QuantisedActivation {
 export function quantiseConvGraph(graph: OnnxGraph, options: QuantiseOptions): OnnxGraph {
   const index = indexGraph(graph);
   const names = calibrationTensors(graph);
-  if (names.length !== options.ranges.length) {
+  const { ranges } = options.calibration;
+  if (options.calibration.graph !== graphFingerprint(graph) || names.length !== ranges.length) {
     throw new Error(
-      `the activation ranges were measured on a different graph (${options.ranges.length} ranges, ${graph.name} needs ${names.length}); ` +
-        'run `npm run calibrate:int8` after changing the graph',
+      `the activation ranges of ${graph.name} were measured on a different graph; run \`npm run calibrate:int8\` after changing the graph or its weights`,
     );
   }
-  const rangeOf = new Map(names.map((name, i) => [name, options.ranges[i]!]));
+  const rangeOf = new Map(names.map((name, i) => [name, ranges[i]!]));
   const floatCount = options.floatConvolutions ?? 0;
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [...graph.initializers];
@@ -153,7 +179,8 @@ export function quantiseConvGraph(graph: OnnxGraph, options: QuantiseOptions): O
   const quantise = (floatInput: string, output: string, range: ValueRange, relu6: boolean): QuantisedActivation => {
     // After a ReLU6 the values are 0…min(6, max): zero point 0, nothing wasted on negatives.
     const low = relu6 ? 0 : Math.min(0, range.min);
-    const high = relu6 ? Math.min(6, range.max) : Math.max(0, range.max);
+    // A ReLU6 that never fired during calibration still has to clip at 6.
+    const high = relu6 ? (range.max > 0 ? Math.min(6, range.max) : 6) : Math.max(0, range.max);
     const scaleValue = high > low ? (high - low) / 255 : 1;
     const zero = Math.min(255, Math.max(0, Math.round(-low / scaleValue)));
     const activation = {
@@ -186,7 +213,12 @@ export function quantiseConvGraph(graph: OnnxGraph, options: QuantiseOptions): O
   const skipped = new Set<OnnxNode>();
   for (const node of graph.nodes) {
     if (skipped.has(node)) continue;
-    if (node.op !== 'Conv' || index.convolutions.indexOf(node) < floatCount || (options.floatHeads && !followingRelu6(index, node))) {
+    const keepFloat =
+      node.op !== 'Conv' ||
+      index.convolutions.indexOf(node) < floatCount ||
+      !quantisable(graph, index, node) ||
+      (options.floatHeads === true && !followingRelu6(index, node));
+    if (keepFloat) {
       nodes.push({ ...node, inputs: node.inputs.map((input) => (input ? asFloat(input) : input)) });
       continue;
     }
@@ -206,7 +238,7 @@ export function quantiseConvGraph(graph: OnnxGraph, options: QuantiseOptions): O
     });
     nodes.push({
       op: 'DequantizeLinear',
-      inputs: [constant('bias_q', [outputs], Int32Array.from(bias, (b, o) => Math.round(b / biasScales[o]!))), constant('bias_scales', [outputs], biasScales), constant('bias_zero_points', [outputs], new Int32Array(outputs))],
+      inputs: [constant('bias_q', [outputs], quantiseBias(bias, biasScales)), constant('bias_scales', [outputs], biasScales), constant('bias_zero_points', [outputs], new Int32Array(outputs))],
       outputs: [biasDq],
       attributes: { axis: 0 },
     });
@@ -225,6 +257,15 @@ export function quantiseConvGraph(graph: OnnxGraph, options: QuantiseOptions): O
   }
   const used = new Set(nodes.flatMap((n) => n.inputs));
   return { ...graph, name: `${graph.name}_int8`, nodes, initializers: initializers.filter((t) => used.has(t.name)) };
+}
+
+/**
+ * int32 biases in the scale of weight × input. A channel whose weights are all tiny has a tiny
+ * scale, and its bias could overflow int32: it is clamped rather than left to wrap around.
+ */
+function quantiseBias(bias: Float32Array, scales: Float32Array): Int32Array {
+  const limit = 2 ** 31 - 1;
+  return Int32Array.from(bias, (b, o) => Math.max(-limit, Math.min(limit, Math.round(b / scales[o]!))));
 }
 
 /** Per output channel: int8 weights in −127…127 and the scale that gives them back. */

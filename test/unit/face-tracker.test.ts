@@ -123,13 +123,14 @@ describe('linkFaceTracks', () => {
     assert.equal(tracks.length, 2);
   });
 
+  /** The identity moved by exactly `distance` (Euclidean) in a pseudo-random direction. */
+  const drifted = (identity: Float32Array, distance: number, seed: number) => {
+    const next = random(seed);
+    const direction = l2Normalise(new Float32Array(128).map(() => next() * 2 - 1))!;
+    return identity.map((x, i) => x + direction[i]! * distance);
+  };
+
   it('links a face whose descriptor drifted just past the identity limit when it stays in place, and only then', () => {
-    /** The identity moved by exactly `distance` (Euclidean) in a pseudo-random direction. */
-    const drifted = (identity: Float32Array, distance: number, seed: number) => {
-      const next = random(seed);
-      const direction = l2Normalise(new Float32Array(128).map(() => next() * 2 - 1))!;
-      return identity.map((x, i) => x + direction[i]! * distance);
-    };
     const first = sighting(alice, 800);
     const turned = drifted(first, 0.57, 801);
     assert.ok(Math.abs(faceDistance(first, turned) - 0.57) < 1e-4);
@@ -145,16 +146,42 @@ describe('linkFaceTracks', () => {
 
   it('prefers the identity-confirmed partner over one that only drifted in place', () => {
     const first = sighting(alice, 900);
-    const next = random(901);
-    const direction = l2Normalise(new Float32Array(128).map(() => next() * 2 - 1))!;
-    const drifted = first.map((x, i) => x + direction[i]! * 0.58);
     const tracks = linkFaceTracks([
       syntheticDetection(0, box(100), first),
-      syntheticDetection(0.5, box(100), drifted),
+      syntheticDetection(0.5, box(100), drifted(first, 0.58, 901)),
       syntheticDetection(0.5, box(160), sighting(alice, 902)),
     ]);
     const continued = tracks.find((t) => t.detections.length === 2)!;
     assert.equal(continued.detections[1]!.box.x, 160, 'the close descriptor wins although the other box overlaps more');
+  });
+
+  it('never gives up an identity-confirmed link for two in-place ones', () => {
+    // X walks to where Y stood while Z steps into X's place; Y and Z each lie 0.57 from X, so each
+    // could continue the other track "in place". Only X continues X.
+    const x = sighting(alice, 950);
+    const y = drifted(x, 0.57, 951);
+    const z = drifted(x, 0.57, 952);
+    assert.ok(faceDistance(y, z) > 0.6, 'Y and Z are not alike');
+    const tracks = linkFaceTracks([
+      syntheticDetection(0, box(100), x),
+      syntheticDetection(0, box(300), y),
+      syntheticDetection(0.5, box(300), sighting(alice, 953)),
+      syntheticDetection(0.5, box(100), z),
+    ]);
+    const xTrack = tracks.find((t) => t.detections[0]!.box.x === 100 && t.start === 0)!;
+    assert.deepEqual(xTrack.detections.map((d) => d.box.x), [100, 300], 'X keeps its own track');
+    assert.equal(tracks.length, 3, 'Y ends, Z starts a track of its own');
+  });
+
+  it('prefers the closer descriptor when two identity links compete', () => {
+    const first = sighting(alice, 960);
+    const tracks = linkFaceTracks([
+      syntheticDetection(0, box(100), first),
+      syntheticDetection(0.5, box(400), drifted(first, 0.5, 961)),
+      syntheticDetection(0.5, box(700), drifted(first, 0.05, 962)),
+    ]);
+    const continued = tracks.find((t) => t.detections.length === 2)!;
+    assert.equal(continued.detections[1]!.box.x, 700, 'distance 0.05 wins over 0.5 when neither box overlaps');
   });
 
   it('relinks the same person across a cut by descriptor when the boxes do not overlap', () => {

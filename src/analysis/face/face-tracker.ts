@@ -38,9 +38,10 @@ export interface FaceTrackingOptions {
    * drift just past maxDescriptorDistance: the Hamilton singer's faces at 4.0 and 4.5 s lie 0.543
    * apart with the float32 detector and 0.568 with the 8-bit one, against 0.55, and the track
    * split in two. Different people in the deepface pairs start at 0.583 and two of them in the
-   * same place half a second apart is rare, so up to 0.6 (face-api's own same-person limit) the
-   * place decides; such links cost as much as box-only ones, so identity-confirmed links still
-   * win the assignment.
+   * same place within maxGap is rare, so up to 0.6 (face-api's own same-person limit) the place
+   * decides. Such links are only made in a second assignment, between the tracks and detections
+   * the first (identity and box-only links) left unmatched, so they never displace a link the
+   * first one made.
    */
   maxDescriptorDistanceInPlace: number;
 }
@@ -93,14 +94,21 @@ export function linkFaceTracks(
       if (time - open[i]!.lastTime > settings.maxGap + TIME_EPSILON) closed.push(...open.splice(i, 1));
     }
     const current = byTime.get(time)!;
-    const cost = open.map((track) => current.map((detection) => linkCost(track, detection, settings)));
-    const assigned = assignMinCost(cost);
     const taken = new Set<number>();
-    assigned.forEach((column, row) => {
-      if (column < 0) return;
-      extend(open[row]!, current[column]!);
-      taken.add(column);
-    });
+    const extended = new Set<number>();
+    // The assignment maximises the number of links before their cost, so the looser in-place
+    // links get a round of their own among what the strict round left over.
+    for (const cost of [linkCost, inPlaceLinkCost]) {
+      const rows = open.map((_, r) => r).filter((r) => !extended.has(r));
+      const columns = current.map((_, c) => c).filter((c) => !taken.has(c));
+      const assigned = assignMinCost(rows.map((r) => columns.map((c) => cost(open[r]!, current[c]!, settings))));
+      assigned.forEach((column, row) => {
+        if (column < 0) return;
+        extend(open[rows[row]!]!, current[columns[column]!]!);
+        extended.add(rows[row]!);
+        taken.add(columns[column]!);
+      });
+    }
     current.forEach((detection, index) => {
       if (taken.has(index)) return;
       open.push({ detections: [], lastBox: detection.box, lastTime: detection.time, lastDescriptor: null });
@@ -114,16 +122,33 @@ export function linkFaceTracks(
     .sort((a, b) => a.start - b.start || a.detections[0]!.box.x - b.detections[0]!.box.x);
 }
 
-/** Lower is better; Infinity forbids the link. Identity-confirmed links cost less than any box-only link. */
+function describedOnBothSides(track: OpenTrack, detection: FaceDetection): track is OpenTrack & { lastDescriptor: Float32Array } {
+  return track.lastDescriptor !== null && detection.descriptor !== null && detection.usable;
+}
+
+function inPlace(track: OpenTrack, detection: FaceDetection, settings: FaceTrackingOptions): boolean {
+  return iou(track.lastBox, detection.box) >= settings.minIou || isNear(track.lastBox, detection.box, settings.maxCentreShift);
+}
+
+/**
+ * Lower is better; Infinity forbids the link. With descriptors on both sides identity decides
+ * (cost 0–2: closer descriptors and more overlap cost less); otherwise the boxes do (2–3), so an
+ * identity-confirmed link costs less than a box-only one.
+ */
 function linkCost(track: OpenTrack, detection: FaceDetection, settings: FaceTrackingOptions): number {
   const overlap = iou(track.lastBox, detection.box);
-  const inPlace = overlap >= settings.minIou || isNear(track.lastBox, detection.box, settings.maxCentreShift);
-  if (track.lastDescriptor !== null && detection.descriptor !== null && detection.usable) {
-    const distance = faceDistance(track.lastDescriptor, detection.descriptor);
-    if (distance <= settings.maxDescriptorDistance) return 2 - distance / settings.maxDescriptorDistance - overlap;
-    return inPlace && distance <= settings.maxDescriptorDistanceInPlace ? 3 - overlap : Infinity;
+  if (describedOnBothSides(track, detection)) {
+    const distance = faceDistance(track.lastDescriptor, detection.descriptor!);
+    return distance <= settings.maxDescriptorDistance ? 1 + distance / settings.maxDescriptorDistance - overlap : Infinity;
   }
-  return inPlace ? 3 - overlap : Infinity;
+  return inPlace(track, detection, settings) ? 3 - overlap : Infinity;
+}
+
+/** The second round: descriptors a little past the identity limit, linked only where the boxes agree. */
+function inPlaceLinkCost(track: OpenTrack, detection: FaceDetection, settings: FaceTrackingOptions): number {
+  if (!describedOnBothSides(track, detection) || !inPlace(track, detection, settings)) return Infinity;
+  const distance = faceDistance(track.lastDescriptor, detection.descriptor!);
+  return distance > settings.maxDescriptorDistance && distance <= settings.maxDescriptorDistanceInPlace ? distance - iou(track.lastBox, detection.box) : Infinity;
 }
 
 /** Centres within maxShift widths of each other and widths within a factor of 1.5. */

@@ -1,4 +1,4 @@
-import type { ValueRange } from '../quantise-conv-graph.js';
+import type { CalibratedRanges } from '../quantise-conv-graph.js';
 
 /**
  * Activation ranges of the face detector's 8-bit version (ssd-onnx.ts), one per tensor of
@@ -6,8 +6,9 @@ import type { ValueRange } from '../quantise-conv-graph.js';
  * frames and face photos of ../shared/data. Written by `npm run calibrate:int8`
  * (scripts/calibrate-int8.ts) on 2026-11-21; run it again after changing the graph.
  */
-export const SSD_ACTIVATION_RANGES: { pictures: number; ranges: ValueRange[] } = {
+export const SSD_ACTIVATION_RANGES: CalibratedRanges & { pictures: number } = {
   pictures: 36,
+  graph: '9f43b8591302d09469162694cb6233d66da9aa1cd67dc39b2e7298d8b3c8aa14',
   ranges: [
     { min: -1, max: 1 },
     { min: 0, max: 6 },

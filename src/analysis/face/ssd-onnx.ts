@@ -8,7 +8,7 @@ import {
   squarePictureInput,
   type OnnxGraph,
 } from '../onnx-graph.js';
-import { quantiseConvGraph, type ValueRange } from '../quantise-conv-graph.js';
+import { quantiseConvGraph, type CalibratedRanges } from '../quantise-conv-graph.js';
 import type { RgbImage } from '../types.js';
 import type { FaceApi } from './face-api-loader.js';
 import { SSD_ACTIVATION_RANGES } from './ssd-activation-ranges.js';
@@ -93,18 +93,18 @@ export class OnnxSsdDetector {
     private readonly anchors: Float32Array,
   ) {}
 
-  /** `ranges` replaces the committed activation ranges of the int8 detector (for the calibration script). */
+  /** `calibration` replaces the committed activation ranges of the int8 detector (for the calibration script). */
   static async create(
     faceapi: FaceApi,
     precision: DetectorPrecision = 'float32',
-    ranges: readonly ValueRange[] = SSD_ACTIVATION_RANGES.ranges,
+    calibration: CalibratedRanges = SSD_ACTIVATION_RANGES,
   ): Promise<OnnxSsdDetector> {
     const params = ssdParams(faceapi);
     const graph = buildSsdGraph(params);
     const session =
       precision === 'float32'
         ? await createOnnxSession(graph)
-        : await createOnnxSession(quantiseConvGraph(graph, { ranges, floatConvolutions: FLOAT_CONVOLUTIONS, floatHeads: true }), {
+        : await createOnnxSession(quantiseConvGraph(graph, { calibration, floatConvolutions: FLOAT_CONVOLUTIONS, floatHeads: true }), {
             keepFloatConvolutions: true,
           });
     return new OnnxSsdDetector(faceapi, session, params.output_layer.extra_dim.dataSync() as Float32Array);
