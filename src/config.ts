@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import type { DetectorPrecision } from './analysis/face/ssd-onnx.js';
 import { resolveModelDir } from './models/model-paths.js';
 import { DEFAULT_SPEECH_GATE_THRESHOLD } from './analysis/speech/speech-regions.js';
 import { DEFAULT_MM_MODEL } from './models/registry.js';
@@ -60,7 +61,7 @@ export interface AnalysisConfig {
    * (default, ~2.3× faster) or float32 (face-api's own; faces scored near the 0.4 threshold can
    * land on the other side in int8); photos always use float32. See docs/benchmarks/int8.md.
    */
-  readonly videoFaceDetector: 'int8' | 'float32';
+  readonly videoFaceDetector: DetectorPrecision;
   /** Speech-to-text engine: auto (the first installed), pocketsphinx, or none (MEDIASEARCH_SPEECH_ENGINE). */
   readonly speechEngine: 'auto' | 'pocketsphinx' | 'none';
   /** Silero VAD speech probability from which audio is transcribed; 0 transcribes everything (MEDIASEARCH_SPEECH_GATE_SCORE). */
@@ -197,7 +198,8 @@ export function loadConfig(env: Env = process.env): Config {
       keyframeEverySeconds: decimal(env, 'MEDIASEARCH_KEYFRAME_EVERY_SECONDS', 5, 0.5, 3600),
       faceSampleFps: decimal(env, 'MEDIASEARCH_FACE_SAMPLE_FPS', 2, 0.05, 30),
       faceGateScore: decimal(env, 'MEDIASEARCH_FACE_GATE_SCORE', 0.2, 0, 1),
-      videoFaceDetector: oneOf(env, 'MEDIASEARCH_VIDEO_FACE_DETECTOR', ['int8', 'float32'] as const, 'int8'),
+      // The same default as analyseVideoFaces' DEFAULT_VIDEO_FACE_DETECTOR (not imported: it would load the face models' modules).
+      videoFaceDetector: oneOf<DetectorPrecision>(env, 'MEDIASEARCH_VIDEO_FACE_DETECTOR', ['int8', 'float32'], 'int8'),
       speechEngine: oneOf(env, 'MEDIASEARCH_SPEECH_ENGINE', ['auto', 'pocketsphinx', 'none'] as const, 'auto'),
       speechGateScore: decimal(env, 'MEDIASEARCH_SPEECH_GATE_SCORE', DEFAULT_SPEECH_GATE_THRESHOLD, 0, 0.95),
     },

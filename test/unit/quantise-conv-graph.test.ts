@@ -123,7 +123,7 @@ describe('8-bit convolution graphs', () => {
     assert.ok(worst > 0, 'the 8-bit graph is not the float one');
   });
 
-  it('keeps the first convolutions and the heads float32 when asked', async (t) => {
+  it('keeps the first convolutions and the heads float32 when asked', async () => {
     const graph = smallNetwork();
     const quantised = quantiseConvGraph(graph, { calibration: await calibrated(graph), floatConvolutions: 1, floatHeads: true });
     const convs = quantised.nodes.filter((n) => n.op === 'Conv');
