@@ -22,6 +22,8 @@ import { probeImage } from '../src/media/image-probe.js';
 import { segmentMedia } from '../src/analysis/segments/segment-media.js';
 import type { MediaProbe } from '../src/types.js';
 import { processCpuSeconds } from './process-cpu.js';
+// The sections (## headings) written by hand under the table of an earlier report are kept on rewrite.
+import { handWrittenSections } from './report-sections.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SHARED = path.resolve(process.env.MEDIASEARCH_SHARED_DATA ?? path.join(here, '../../../shared/data'));
@@ -173,14 +175,6 @@ function outGiven(): string {
   return at >= 0 && process.argv[at + 1] ? ` --out ${process.argv[at + 1]}` : '';
 }
 
-/** The sections (## headings) written by hand under the table of an earlier report, kept on rewrite. */
-function handWrittenSections(file: string): string {
-  if (!fs.existsSync(file)) return '';
-  const previous = fs.readFileSync(file, 'utf8');
-  const at = previous.search(/^## /m);
-  return at < 0 ? '' : `\n${previous.slice(at)}`;
-}
-
 async function main(): Promise<void> {
   if (!fs.existsSync(SHARED)) {
     console.error(`bench:ingest needs the shared data at ${SHARED} (set MEDIASEARCH_SHARED_DATA)`);
@@ -271,7 +265,7 @@ async function main(): Promise<void> {
   const report = lines.join('\n');
   console.log(report);
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.writeFileSync(outFile, report + handWrittenSections(outFile));
+  fs.writeFileSync(outFile, report + handWrittenSections(outFile, /^## /m));
   fs.rmSync(work, { recursive: true, force: true });
 }
 

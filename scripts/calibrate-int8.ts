@@ -25,6 +25,8 @@ import { probeMedia } from '../src/media/ffprobe.js';
 import { analyseVideoFaces } from '../src/analysis/face/analyse-faces.js';
 import type { DetectorPrecision } from '../src/analysis/face/ssd-onnx.js';
 import { processCpuSeconds } from './process-cpu.js';
+import { handWrittenSections } from './report-sections.js';
+import { iou } from '../src/analysis/face/face-tracker.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SHARED = path.resolve(process.env.MEDIASEARCH_SHARED_DATA ?? path.join(here, '../../../shared/data'));
@@ -123,12 +125,6 @@ ${body}
 }
 
 type Box = { x: number; y: number; width: number; height: number };
-function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-  const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-  const inter = w * h;
-  return inter / (a.width * a.height + b.width * b.height - inter);
-}
 
 interface Comparison {
   pictures: Record<Picture['group'], number>;
@@ -189,8 +185,7 @@ async function timeDetectors(detectors: Record<string, OnnxSsdDetector>, rounds:
       if (r >= 0) times[name]!.push(performance.now() - start);
     }
   }
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
-  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, quantile(v, 0.5)]));
 }
 
 /** The bench videos (bench-ingest.ts), through the whole face step with each detector. */
@@ -309,18 +304,10 @@ async function main(): Promise<void> {
     `| int8 | ${ms.int8!.toFixed(1)} | ${(ms.float32! / ms.int8!).toFixed(2)}× |`,
     '',
   ];
-  fs.writeFileSync(outFile, `${lines.join('\n')}${handWrittenSections(outFile)}`);
+  fs.writeFileSync(outFile, `${lines.join('\n')}${handWrittenSections(outFile, /^## Notes/m)}`);
   console.log(lines.join('\n'));
   await float32.dispose();
   await int8.dispose();
-}
-
-/** Sections from "## Notes" on, written by hand under an earlier report, kept on rewrite. */
-function handWrittenSections(file: string): string {
-  if (!fs.existsSync(file)) return '';
-  const previous = fs.readFileSync(file, 'utf8');
-  const at = previous.search(/^## Notes/m);
-  return at < 0 ? '' : `\n${previous.slice(at)}`;
 }
 
 await main();

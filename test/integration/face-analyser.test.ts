@@ -13,6 +13,7 @@ import {
   SAME_PERSON_DESCRIPTOR_DISTANCE,
   SAME_PERSON_EMBEDDING_DISTANCE,
   faceDistance,
+  iou,
   l2Normalise,
 } from '../../src/analysis/face/face-tracker.js';
 import { decodeImage } from '../../src/analysis/image-decoder.js';
@@ -191,11 +192,6 @@ describe('face analyser on real photos', { skip: sharedDataMissing('faces/deepfa
     const faceapi = await loadFaceApi();
     const [float32, int8] = await Promise.all([OnnxSsdDetector.create(faceapi, 'float32'), OnnxSsdDetector.create(faceapi, 'int8')]);
     const options = { minConfidence: 0.2, maxResults: 50 };
-    const overlap = (a: { x: number; y: number; width: number; height: number }, b: typeof a) => {
-      const w = Math.max(0, Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x));
-      const h = Math.max(0, Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y));
-      return (w * h) / (a.width * a.height + b.width * b.height - w * h);
-    };
     let faces = 0;
     let worst = 0;
     for (const file of [...PAIR_IMAGES.map((f) => path.join(DEEPFACE, f)), ...['two_people.jpg', 'biden.jpg', 'obama.jpg'].map((f) => path.join(KNOWN, f))]) {
@@ -205,7 +201,7 @@ describe('face analyser on real photos', { skip: sharedDataMissing('faces/deepfa
       const candidate = await int8.locateFaces(image, placement, options);
       // Clear faces (≥ 0.5) must stay found and kept (≥ 0.4, the analyser's threshold), in the same place.
       for (const face of reference.filter((d) => d.score >= 0.5)) {
-        const match = candidate.find((d) => overlap(d.box, face.box) >= 0.7);
+        const match = candidate.find((d) => iou(d.box, face.box) >= 0.7);
         assert.ok(match, `${path.basename(file)}: the int8 detector lost the face at ${face.box.x.toFixed(0)},${face.box.y.toFixed(0)}`);
         assert.ok(match.score >= 0.4, `${path.basename(file)}: score ${match.score.toFixed(3)} against ${face.score.toFixed(3)}`);
         worst = Math.max(worst, Math.abs(match.score - face.score));

@@ -35,9 +35,9 @@ export interface FaceTrackingOptions {
   /**
    * Largest raw descriptor distance that still links two detections whose boxes also agree
    * (overlap or a small move, as above). Consecutive samples of one face that turns or blurs can
-   * drift just past maxDescriptorDistance: the Hamilton singer's faces at 4.0 and 4.5 s lie 0.543
-   * apart with the float32 detector and 0.568 with the 8-bit one, against 0.55, and the track
-   * split in two. Different people in the deepface pairs start at 0.583 and two of them in the
+   * drift just past maxDescriptorDistance: the Hamilton singer's faces at 4.0 and 4.5 s lay 0.543
+   * apart with the float32 detector and 0.568 with the 8-bit one (a one-off measurement), against
+   * 0.55, and the track split in two. Different people in the deepface pairs start at 0.583 and two of them in the
    * same place within maxGap is rare, so up to 0.6 (face-api's own same-person limit) the place
    * decides. Such links are only made in a second assignment, between the tracks and detections
    * the first (identity and box-only links) left unmatched, so they never displace a link the
